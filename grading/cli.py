@@ -1,0 +1,173 @@
+"""``course``: the instructor's one entry point.
+
+    course build                 notebooks/*.md -> source/
+    course release               build, then nbgrader generate_assignment -> release/
+    course examples              write the bundled example submissions into submitted/
+    course autograde [--submissions DIR] [--assignment A]
+                                 copy DIR/<student>/<assignment>/ into submitted/, autograde
+    course feedback              feedback HTML (hidden tests scrubbed) -> feedback/
+    course export [--to FILE]    grades as CSV (nbgrader export)
+    course report                the grade table, per test cell
+    course demo                  release + examples + autograde + feedback + export + report
+    course lab                   JupyterLab on release/
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import build as build_mod
+from . import examples, nbg, report
+from .paths import ROOT, assignments
+
+
+def cmd_build(args):
+    changed = build_mod.build(args.course)
+    for p in changed:
+        print(f"built {Path(p).relative_to(args.course)}")
+    if not changed:
+        print("source/ is up to date")
+
+
+def cmd_release(args):
+    cmd_build(args)
+    for a in _assignments(args):
+        nbg.generate_assignment(args.course, a)
+        print(f"released release/{a}/{a}.ipynb")
+
+
+def cmd_examples(args):
+    for a in _assignments(args):
+        written = examples.write_submissions(args.course, a)
+        print(f"{a}: {len(written)} example submissions in submitted/")
+
+
+def cmd_autograde(args):
+    course = Path(args.course)
+    if getattr(args, "submissions", None):
+        _collect(Path(args.submissions), course, _assignments(args))
+    for a in _assignments(args):
+        students = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{a}"))
+        if not students:
+            print(f"{a}: no submissions")
+            continue
+        t0 = time.time()
+        print(f"{a}: autograding {len(students)} submissions ...", flush=True)
+        nbg.autograde(course, a)
+        print(f"{a}: done in {time.time() - t0:.0f} s")
+
+
+def _collect(src, course, assignment_ids):
+    """Copy DIR/<student>/<assignment>/ folders into the course's submitted/."""
+    found = 0
+    for a in assignment_ids:
+        for sub in sorted(src.glob(f"*/{a}")):
+            dest = course / "submitted" / sub.parent.name / a
+            if dest.resolve() == sub.resolve():
+                continue
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(sub, dest)
+            found += 1
+    print(f"collected {found} submissions from {src}")
+
+
+def cmd_feedback(args):
+    for a in _assignments(args):
+        nbg.generate_feedback(args.course, a)
+        print(f"{a}: feedback in {Path(args.course) / 'feedback'}/<student>/{a}/{a}.html")
+
+
+def cmd_export(args):
+    nbg.export(args.course, args.to)
+    print(f"grades exported to {args.to}")
+
+
+def cmd_report(args):
+    """Print each assignment's grade table; return False if an example missed its expected score."""
+    ok = True
+    course = Path(args.course)
+    for a in _assignments(args):
+        specs = examples.specs(a)
+        try:
+            max_scores = report.autograded_max(course, a)
+        except Exception:
+            print(f"{a}: not in the gradebook yet")
+            continue
+        students = sorted(p.parent.name for p in (course / "autograded").glob(f"*/{a}"))
+        rows = []
+        for s in students:
+            got = report.cell_scores(course, a, s) or {}
+            cells = [f"{got.get(c, 0):g}/{m:g}" for c, m in max_scores.items()]
+            total = sum(got.values())
+            verdict = ""
+            if s in specs:
+                want = examples.expected_scores(specs[s], max_scores)
+                match = all(abs(got.get(c, -1) - v) < 1e-9 for c, v in want.items())
+                verdict = "as expected" if match else "UNEXPECTED (expected " + ", ".join(
+                    f"{c}={v:g}" for c, v in want.items()) + ")"
+                ok &= match
+            rows.append([s, *cells, f"{total:g}/{sum(max_scores.values()):g}", verdict])
+        print(f"\n{a}: autograded test cells")
+        print(report.table(rows, ["student", *max_scores, "total", "example check"]))
+        fb = course / "feedback"
+        if fb.exists():
+            print(f"feedback HTML: {fb}/<student>/{a}/{a}.html")
+    return ok
+
+
+def cmd_demo(args):
+    course = Path(args.course)
+    # A fresh run: earlier grades and submissions of the examples go first.
+    for d in ("submitted", "feedback"):
+        shutil.rmtree(course / d, ignore_errors=True)
+    for p in (course / "autograded").glob("*"):
+        if p.is_dir():
+            shutil.rmtree(p)
+    (course / "gradebook.db").unlink(missing_ok=True)
+    cmd_release(args)
+    cmd_examples(args)
+    cmd_autograde(args)
+    cmd_feedback(args)
+    args.to = str(course / "grades.csv")
+    cmd_export(args)
+    ok = cmd_report(args)
+    print("\nAll example submissions got their expected scores." if ok
+          else "\nSome example submissions did NOT get their expected scores (see above).")
+    return 0 if ok else 1
+
+
+def cmd_lab(args):
+    return subprocess.call([sys.executable, "-m", "jupyter", "lab", "--notebook-dir",
+                            str(Path(args.course) / "release")], env=nbg.kernel_env())
+
+
+def _assignments(args):
+    return [args.assignment] if getattr(args, "assignment", None) else assignments(args.course)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="course", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--course", type=Path, default=ROOT, help="course root (default: this repo)")
+    ap.add_argument("--assignment", help="only this assignment (default: all)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("build", "release", "examples", "feedback", "report", "demo", "lab"):
+        sub.add_parser(name)
+    p = sub.add_parser("autograde")
+    p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
+    p = sub.add_parser("export")
+    p.add_argument("--to", default=str(ROOT / "grades.csv"))
+    args = ap.parse_args(argv)
+    args.course = args.course.resolve()
+    result = globals()[f"cmd_{args.cmd}"](args)
+    if args.cmd == "report":
+        return 0 if result else 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

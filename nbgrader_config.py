@@ -1,0 +1,29 @@
+"""nbgrader configuration of the course (the one config file, at the course root)."""
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader/traitlets)
+
+c.CourseDirectory.course_id = "mi-estimation"
+
+# Exercises use one delimiter spelling: ### BEGIN SOLUTION / ### END SOLUTION.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograde: a cell may take up to 2 minutes; a kernel that stops answering
+# is graded zero for that cell instead of aborting the whole submission.
+c.Execute.timeout = 120
+c.Execute.raise_on_iopub_timeout = False
+c.Execute.interrupt_on_timeout = True
+# A deleted test cell is put back and graded, not left as "needs manual grade".
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows no hidden-test source and no traceback lines from test cells.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "grading.feedback.ScrubTestCells",
+]
+
+# The exchange (used by the assignment list in JupyterLab) lives inside the
+# course, so that nothing needs root or /srv.
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")

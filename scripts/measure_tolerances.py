@@ -1,0 +1,90 @@
+"""Measure the spread of the reference solution at the grading budget.
+
+For each stochastic check of a notebook, runs the source notebook's own
+solution (the reference) over many seeds with the exact procedure the hidden
+test uses, and prints the distribution of the error and the false-reject
+rate of the tolerance the test uses.  The grading note records its output.
+
+Usage: python scripts/measure_tolerances.py [--seeds 60] [--only 01_dv]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["NBGRADER_EXECUTION"] = "tolerances"  # no progress bars, no logs
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import helpers  # noqa: E402
+from grading import defs  # noqa: E402
+from helpers.checks import dv_grading_run  # noqa: E402
+
+
+def summarize(name, errors, tol, kind="abs"):
+    errors = np.asarray(errors)
+    rejects = (np.abs(errors) > tol).mean() if kind == "abs" else (errors < tol).mean()
+    q = np.quantile(errors, [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1])
+    print(f"| {name} | {len(errors)} | {errors.mean():+.4f} | {errors.std():.4f} | "
+          + " / ".join(f"{x:+.3f}" for x in q)
+          + f" | {tol} | {rejects:.1%} |", flush=True)
+
+
+def dv(seeds):
+    ns = defs.load(ROOT / "source/01_dv/01_dv.ipynb", ["init", "net", "dv", "dv_trainer"])
+    Net, DVTrainer = ns["Net"], ns["DVTrainer"]
+    print("\n### 01_dv, reference solution\n")
+    print("| check | seeds | mean error | std | min / 1% / 5% / median / 95% / 99% / max "
+          "| tolerance | false rejects |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    # Hidden trainer test: estimate - truth after 100 epochs, at two correlations.
+    for rho, tol in [(0.9, 0.12), (0.5, 0.06)]:
+        truth = helpers.gaussian_mi(rho)
+        errors = [dv_grading_run(DVTrainer, Net, rho=rho, seed=s) - truth for s in seeds]
+        summarize(f"DVTrainer, 100 epochs, rho={rho} (truth {truth:.3f}): estimate - truth",
+                  errors, tol)
+    # Hidden own-data test: estimate after 30 epochs on 400 samples must exceed 0.1.
+    est = []
+    for s in seeds:
+        torch.manual_seed(s)
+        Zn = torch.randn(400, 2) @ torch.tensor([[1.0, 0.8], [0.0, 0.6]])
+        trainer = DVTrainer(Zn, torch.randn(400, 2), Net(), batch_size=50, lr=1e-2)
+        est.append(trainer.step(30))
+    summarize("DVTrainer on 400 new samples, 30 epochs: estimate (must exceed)", est, 0.1, "min")
+    # Visible trainer test: 50 epochs on the notebook's data, within 50% of the truth.
+    rho, XY = helpers.seed_data()
+    Z = torch.tensor(XY, dtype=torch.float32)
+    Z_ref = torch.tensor(helpers.standard_normal(1000, 2, seed=1), dtype=torch.float32)
+    truth = helpers.gaussian_mi(rho)
+    errors = []
+    for s in seeds:
+        torch.manual_seed(s)
+        errors.append(DVTrainer(Z, Z_ref, Net()).step(50) - truth)
+    summarize(f"DVTrainer, 50 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
+              errors, round(0.5 * truth, 3))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=60)
+    ap.add_argument("--only", default=None)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    seeds = range(1000, 1000 + args.seeds)  # disjoint from the seeds the tests use
+    t0 = time.process_time()
+    for name, fn in [("01_dv", dv)]:
+        if args.only in (None, name):
+            fn(seeds)
+    print(f"\n{time.process_time() - t0:.0f} CPU-s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

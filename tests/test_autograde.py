@@ -1,0 +1,99 @@
+"""Real nbgrader, end to end, on the bundled example submissions.
+
+A fresh course directory per run: generate_assignment, the example
+submissions (the reference solution, the untouched release, typical
+mistakes), autograde, generate_feedback, export.  Each example must get
+exactly its expected score on every autograded test cell.
+"""
+import csv
+
+import nbformat
+import pytest
+
+from grading import examples, nbg, report
+from grading.feedback import strip_hidden
+from grading.paths import assignments
+
+from conftest import make_course
+
+
+@pytest.fixture(scope="module", params=assignments())
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    course = make_course(tmp_path_factory.mktemp(assignment), [assignment])
+    nbg.generate_assignment(course, assignment)
+    examples.write_submissions(course, assignment)
+    nbg.autograde(course, assignment)
+    nbg.generate_feedback(course, assignment)
+    nbg.export(course, course / "grades.csv")
+    return assignment, course
+
+
+def test_every_example_gets_its_expected_scores(graded):
+    assignment, course = graded
+    specs = examples.specs(assignment)
+    assert {"correct", "unchanged"} <= set(specs)
+    max_scores = report.autograded_max(course, assignment)
+    wrong = {}
+    for student, spec in specs.items():
+        got = report.cell_scores(course, assignment, student)
+        want = examples.expected_scores(spec, max_scores)
+        if got != want:
+            wrong[student] = {c: (got.get(c) if got else None, w) for c, w in want.items()
+                              if not got or got.get(c) != w}
+    assert not wrong, "(got, expected) per test cell: " + repr(wrong)
+
+
+def test_each_exercise_has_three_typical_mistakes(graded):
+    assignment, course = graded
+    counts = {}
+    for spec in examples.specs(assignment).values():
+        for cell in spec.get("edits", {}):
+            counts[cell] = counts.get(cell, 0) + 1
+    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    exercises = [c.metadata.nbgrader.grade_id for c in source.cells
+                 if c.cell_type == "code" and c.metadata.nbgrader.get("solution")]
+    assert exercises and all(counts.get(e, 0) >= 3 for e in exercises), counts
+
+
+def test_feedback_shows_no_hidden_test_line(graded):
+    assignment, course = graded
+    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    hidden = []
+    for cell in source.cells:
+        visible = set(strip_hidden(cell.source).splitlines())
+        hidden += [ln.strip() for ln in cell.source.splitlines()
+                   if ln not in visible and len(ln.strip()) >= 12 and "HIDDEN TESTS" not in ln]
+    assert hidden
+    pages = sorted((course / "feedback").glob(f"*/{assignment}/{assignment}.html"))
+    assert len(pages) == len(examples.specs(assignment))
+    import html
+
+    for page in pages:
+        text = html.unescape(page.read_text())
+        leaked = [h for h in hidden if h in text]
+        assert not leaked, f"{page}: hidden-test lines in feedback: {leaked[:3]}"
+        assert "HIDDEN TESTS" not in text
+
+
+def test_feedback_shows_failure_messages(graded):
+    """Examples with a "message" must see it in their feedback, as the test worded it."""
+    import html
+
+    assignment, course = graded
+    expected = {s: spec["message"] for s, spec in examples.specs(assignment).items()
+                if "message" in spec}
+    assert expected, "no example names a message to check"
+    for student, message in expected.items():
+        page = course / "feedback" / student / assignment / f"{assignment}.html"
+        assert message in html.unescape(page.read_text()), f"{student}: {message!r} not in feedback"
+
+
+def test_export_lists_every_student(graded):
+    assignment, course = graded
+    with open(course / "grades.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["assignment"] == assignment]
+    assert {r["student_id"] for r in rows} == set(examples.specs(assignment))
+    by = {r["student_id"]: float(r["score"]) for r in rows}
+    assert by["unchanged"] == 0
+    assert by["correct"] == sum(report.autograded_max(course, assignment).values())

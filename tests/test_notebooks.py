@@ -1,0 +1,93 @@
+"""The notebooks: master and source agree, no outputs committed, release leaks nothing."""
+import json
+import subprocess
+
+import nbformat
+import pytest
+
+from grading import build, nbg
+from grading.feedback import BEGIN, END, strip_hidden
+from grading.paths import assignments
+
+from conftest import make_course
+
+ASSIGNMENTS = assignments()
+
+
+def test_there_are_notebooks():
+    assert "01_dv" in ASSIGNMENTS
+
+
+def test_source_is_built_from_the_master_copies(root):
+    stale = build.stale(root)
+    assert not stale, f"out of date (run `make build`): {[str(p) for p in stale]}"
+
+
+def test_no_committed_notebook_has_outputs(root):
+    files = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=root, capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert files, "no notebooks are committed"
+    for f in files:
+        nb = json.loads((root / f).read_text())
+        for cell in nb["cells"]:
+            assert not cell.get("outputs") and cell.get("execution_count") is None, (
+                f"{f}: cell {cell.get('id')} carries outputs")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_nbgrader_metadata_is_consistent(root, assignment):
+    nb = nbformat.read(build.source_path(assignment, root), as_version=4)
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)) == len(nb.cells), "every cell needs a unique grade_id"
+    for cell in nb.cells:
+        meta = cell.metadata["nbgrader"]
+        if cell.cell_type == "code" and meta["grade"]:
+            assert meta["locked"] and meta["points"] > 0 and not meta["solution"]
+            first = cell.source.lstrip().splitlines()[0]
+            assert first.startswith('"""Check that'), f"{meta['grade_id']}: opens with {first!r}"
+        if meta["solution"]:
+            assert not meta["locked"]
+        if BEGIN in cell.source:
+            assert meta["grade"] and END in cell.source
+
+
+def solution_lines(source):
+    """Lines between BEGIN and END SOLUTION, or the whole cell for a written answer."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if "### BEGIN SOLUTION" in line:
+            inside = True
+        elif "### END SOLUTION" in line:
+            inside = False
+        elif inside:
+            lines.append(line.strip())
+    return lines or [ln.strip() for ln in source.splitlines()]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_has_no_solutions_or_hidden_tests(root, assignment):
+    src = nbformat.read(build.source_path(assignment, root), as_version=4)
+    released = (root / "release" / assignment / f"{assignment}.ipynb").read_text()
+    text = "\n".join(c.source for c in nbformat.reads(released, as_version=4).cells)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN", "END HIDDEN"):
+        assert marker not in released
+    secrets = []
+    for cell in src.cells:
+        meta = cell.metadata["nbgrader"]
+        if meta["solution"]:
+            secrets += solution_lines(cell.source)
+        if BEGIN in cell.source:
+            visible = set(strip_hidden(cell.source).splitlines())
+            secrets += [ln for ln in cell.source.splitlines() if ln not in visible]
+    # Lines of 12+ characters are specific enough to count as a leak.
+    leaked = [s for s in secrets if len(s.strip()) >= 12 and s.strip() in text]
+    assert not leaked, f"release/{assignment} contains solution or hidden-test lines: {leaked[:5]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_what_nbgrader_generates(root, tmp_path, assignment):
+    course = make_course(tmp_path / "course", [assignment])
+    nbg.generate_assignment(course, assignment)
+    fresh = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
+    committed = (root / "release" / assignment / f"{assignment}.ipynb").read_text()
+    assert fresh == committed, "release/ is stale: run `make release` and commit it"
