@@ -7,22 +7,30 @@ passes, ``loss.item()`` and a TensorBoard scalar every step, unfused Adam.
 The course's DVTrainer is loaded from the source notebook (the reference
 solution) and run with a writer, so it logs once per epoch.
 
-Reports iterations per CPU-second (process time) for each, interleaving
-repeats so that load from other work hits both alike, and the ratio.
+Three variants of the course's trainer are timed: the default eager
+``DVTrainer`` and ``DVTrainer(compile=True)`` with 1 and 5 Adam steps per
+compiled call (helpers.CompiledAdam).  Compilation happens in a warm-up
+epoch whose time is reported separately (cold unless the inductor cache in
+TORCHINDUCTOR_CACHE_DIR is warm).
 
-Usage: python bench/bench_dv.py [--steps 3000] [--repeats 5] [--device cpu|cuda]
+Reports iterations per CPU-second (process time; wall time on a GPU) for
+each, interleaving repeats so that load from other work hits all alike, and
+the ratio of each to the seed style measured in the same repeat.
+
+Usage: python bench/bench_dv.py [--steps 3000] [--repeats 5] [--device cpu|cuda] [--no-compile]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import warnings
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("NBGRADER_EXECUTION", "")  # show no progress bars either way
+os.environ["NBGRADER_EXECUTION"] = "benchmark"  # no progress bars
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,6 +39,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.tensorboard import SummaryWriter  # noqa: E402
 
+import helpers  # noqa: E402
 from grading import defs  # noqa: E402
 
 
@@ -75,12 +84,14 @@ def sync(device):
 
 def timed(make, epochs, device, clock):
     trainer = make()
-    trainer.step(1)  # warm-up: allocations, first kernel launches
+    t0 = time.perf_counter()
+    trainer.step(1)  # warm-up: allocations, first kernel launches, compilation
     sync(device)
+    warm = time.perf_counter() - t0
     t0 = clock()
-    estimate = trainer.step(epochs)
+    trainer.step(epochs)
     sync(device)
-    return clock() - t0, estimate
+    return clock() - t0, warm
 
 
 def main(argv=None):
@@ -88,9 +99,11 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=3000, help="training steps per timed run")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--no-compile", action="store_true", help="time the eager trainer only")
     ap.add_argument("--notebook", default=str(ROOT / "source" / "01_dv" / "01_dv.ipynb"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    warnings.filterwarnings("ignore")
     device = args.device
     # Wall time on a GPU (the work is asynchronous); CPU time on the CPU.
     clock = time.perf_counter if device == "cuda" else time.process_time
@@ -112,23 +125,39 @@ def main(argv=None):
         return SeedStyleDVTrainer(Z, Z_ref, Net().to(device), n_iters_per_epoch=10,
                                   writer_params={"log_dir": f"{logdir}/seed"})
 
-    def course():
-        torch.manual_seed(0)
-        return DVTrainer(Z, Z_ref, Net().to(device), batch_size=100,
-                         writer=SummaryWriter(log_dir=f"{logdir}/course"))
+    def course(steps_per_call=None):
+        def make():
+            torch.manual_seed(0)
+            net = Net().to(device)
+            trainer = DVTrainer(Z, Z_ref, net, batch_size=100,
+                                writer=SummaryWriter(log_dir=f"{logdir}/course"))
+            if steps_per_call:
+                trainer.fast = helpers.CompiledAdam(net, trainer.loss, lr=1e-3,
+                                                    steps_per_call=steps_per_call)
+            return trainer
+        return make
 
-    rates = {"seed style": [], "course DVTrainer": []}
+    variants = {"seed style": seed_style, "DVTrainer (eager)": course()}
+    if not args.no_compile:
+        variants["DVTrainer (compile, 1 step/call)"] = course(1)
+        variants["DVTrainer (compile, 5 steps/call)"] = course(5)
+    rates = {name: [] for name in variants}
+    warmup = {name: [] for name in variants}
     for _ in range(args.repeats):
-        for name, make in (("seed style", seed_style), ("course DVTrainer", course)):
-            seconds, _ = timed(make, epochs, device, clock)
+        for name, make in variants.items():
+            seconds, warm = timed(make, epochs, device, clock)
             rates[name].append(epochs * 10 / seconds)
+            warmup[name].append(warm)
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{epochs * 10} steps x {args.repeats} repeats, batch 100 + 100")
+    print(f"| trainer | median {unit} | runs | x seed style (median of per-repeat ratios) "
+          "| first-epoch time (s): first repeat / later |")
+    print("| --- | --- | --- | --- | --- |")
+    base = np.array(rates["seed style"])
     for name, r in rates.items():
-        print(f"{name:>18}: median {np.median(r):8.0f} {unit}  (runs: {', '.join(f'{x:.0f}' for x in r)})")
-    ratios = np.array(rates["course DVTrainer"]) / np.array(rates["seed style"])
-    print(f"ratio course / seed style: median {np.median(ratios):.2f}x "
-          f"(per repeat: {', '.join(f'{x:.2f}' for x in ratios)})")
+        ratio = np.median(np.array(r) / base)
+        print(f"| {name} | {np.median(r):.0f} | {', '.join(f'{x:.0f}' for x in r)} | {ratio:.2f}x "
+              f"| {warmup[name][0]:.1f} / {np.median(warmup[name][1:] or [0]):.1f} |")
 
 
 if __name__ == "__main__":

@@ -53,30 +53,44 @@ SUBMISSIONS = {
     "dv_wrong_sign": {
         "edits": {"dv": [("return t.mean() - (t_ref.flatten().logsumexp(dim=0) - np.log(Z_ref.shape[0]))",
                           "return (t_ref.flatten().logsumexp(dim=0) - np.log(Z_ref.shape[0])) - t.mean()")]},
-        "lose": ["test_dv_value", "test_dv_stable", *TRAINER_TESTS],
+        # the trainer then minimizes the true DV, but still trains on its own data
+        "lose": ["test_dv_value", "test_dv_stable", "test_trainer_estimate"],
     },
     # --- trainer ------------------------------------------------------------------
     "trainer_wrong_sign": {
         # minimizes DV instead of maximizing it
-        "edits": {"dv_trainer": [("loss = -DV(batch_Z, batch_Z_ref, self.net)",
-                                  "loss = DV(batch_Z, batch_Z_ref, self.net)")]},
+        "edits": {"dv_trainer": [("return -DV(batch_Z, batch_Z_ref, t)",
+                                  "return DV(batch_Z, batch_Z_ref, t)")]},
         "lose": TRAINER_TESTS,
     },
     "trainer_no_optimizer_step": {
-        "edits": {"dv_trainer": [("                self.optimizer.step()\n", "")]},
+        "edits": {"dv_trainer": [("        self.optimizer.step()\n", "")]},
+        "lose": TRAINER_TESTS,
+        "message": "train_step must call self.optimizer.step() after loss.backward().",
+    },
+    "trainer_no_zero_grad": {
+        # gradients pile up across steps: Adam then follows their running sum
+        "edits": {"dv_trainer": [("        self.optimizer.zero_grad(set_to_none=True)\n", "")]},
         "lose": TRAINER_TESTS,
     },
     "trainer_global_data": {
-        # trains on the global Z, Z_ref: the visible test (on that data) passes
-        "edits": {"dv_trainer": [("loss = -DV(batch_Z, batch_Z_ref, self.net)",
-                                  "loss = -DV(Z[idx[j]], Z_ref[idx_[j]], self.net)")]},
+        # trains on batches of the global Z, Z_ref: the visible test (on that data) passes
+        "edits": {"dv_trainer": [("loss = self.loss(batch_Z, batch_Z_ref, self.net)",
+                                  "i = torch.randint(len(Z), (len(batch_Z),))\n"
+                                  "        loss = self.loss(Z[i], Z_ref[i], self.net)")]},
         "lose": TRAINER_TESTS,
         "message": "the trainer must use its own batch_Z and batch_Z_ref",
     },
     "trainer_global_device": {
         # moves the batches to the global DEVICE instead of using them where they are
-        "edits": {"dv_trainer": [("loss = -DV(batch_Z, batch_Z_ref, self.net)",
-                                  "loss = -DV(batch_Z.to(DEVICE), batch_Z_ref.to(DEVICE), self.net)")]},
+        "edits": {"dv_trainer": [("return -DV(batch_Z, batch_Z_ref, t)",
+                                  "return -DV(batch_Z.to(DEVICE), batch_Z_ref.to(DEVICE), t)")]},
         "lose": ["test_trainer_own_data"],
+    },
+    "trainer_global_net": {
+        # the loss ignores the network t it is given and calls the global net
+        "edits": {"dv_trainer": [("return -DV(batch_Z, batch_Z_ref, t)",
+                                  "return -DV(batch_Z, batch_Z_ref, net)")]},
+        "lose": TRAINER_TESTS,
     },
 }

@@ -5,6 +5,10 @@ The tolerance and benchmark scripts use it to run the reference solution
 """
 from __future__ import annotations
 
+import re
+import sys
+import types
+
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -23,9 +27,17 @@ def cell_sources(nb_path, grade_ids):
     return [found[g] for g in grade_ids]
 
 
-def load(nb_path, grade_ids, namespace=None):
-    """Execute the given cells (IPython syntax, magics dropped) in a namespace and return it."""
-    ns = {"__name__": "__notebook__"} if namespace is None else namespace
+def load(nb_path, grade_ids):
+    """Execute the given cells (IPython syntax, magics dropped) in a fresh module; return its namespace.
+
+    The module is registered in ``sys.modules`` (as a kernel's ``__main__``
+    is), so that tools which look globals up by module name, such as
+    ``torch.compile``, work on the loaded code.
+    """
+    name = "_notebook_" + re.sub(r"\W", "_", str(nb_path))
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    ns = module.__dict__
     tm = TransformerManager()
     for src in cell_sources(nb_path, grade_ids):
         lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]

@@ -13,6 +13,7 @@ from .data import (
     standard_normal,
 )
 from .device import get_device, single_thread
+from .fast import CompiledAdam
 from .logs import grading, make_writer
 from .plots import plot_net_heatmap, plot_samples_with_kde, plot_training_curve
 
@@ -23,6 +24,7 @@ __all__ = [
     "gaussian_pairs",
     "seed_data",
     "standard_normal",
+    "CompiledAdam",
     "get_device",
     "single_thread",
     "grading",

@@ -30,23 +30,34 @@ from helpers.checks import dv_grading_run  # noqa: E402
 
 
 def summarize(name, errors, tol, kind="abs"):
+    """One table row: the distribution, the tolerance, the observed false-reject rate and
+    the rate a normal fit to the errors predicts (the tail beyond the observed seeds)."""
+    from math import erfc, sqrt
+
     errors = np.asarray(errors)
-    rejects = (np.abs(errors) > tol).mean() if kind == "abs" else (errors < tol).mean()
+    mu, sd = errors.mean(), errors.std(ddof=1)
+    tail = lambda z: 0.5 * erfc(z / sqrt(2))  # noqa: E731  P(N(0,1) > z)
+    if kind == "abs":
+        rejects = (np.abs(errors) > tol).mean()
+        predicted = tail((tol - mu) / sd) + tail((tol + mu) / sd)
+    else:  # the value must exceed tol
+        rejects = (errors < tol).mean()
+        predicted = tail((mu - tol) / sd)
     q = np.quantile(errors, [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1])
-    print(f"| {name} | {len(errors)} | {errors.mean():+.4f} | {errors.std():.4f} | "
+    print(f"| {name} | {len(errors)} | {mu:+.4f} | {sd:.4f} | "
           + " / ".join(f"{x:+.3f}" for x in q)
-          + f" | {tol} | {rejects:.1%} |", flush=True)
+          + f" | {tol} | {rejects:.1%} | {predicted:.2%} |", flush=True)
 
 
 def dv(seeds):
     ns = defs.load(ROOT / "source/01_dv/01_dv.ipynb", ["init", "net", "dv", "dv_trainer"])
     Net, DVTrainer = ns["Net"], ns["DVTrainer"]
     print("\n### 01_dv, reference solution\n")
-    print("| check | seeds | mean error | std | min / 1% / 5% / median / 95% / 99% / max "
-          "| tolerance | false rejects |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| check | seeds | mean | std | min / 1% / 5% / median / 95% / 99% / max "
+          "| tolerance | false rejects seen | normal-fit rate |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     # Hidden trainer test: estimate - truth after 100 epochs, at two correlations.
-    for rho, tol in [(0.9, 0.12), (0.5, 0.06)]:
+    for rho, tol in [(0.9, 0.25), (0.5, 0.09)]:
         truth = helpers.gaussian_mi(rho)
         errors = [dv_grading_run(DVTrainer, Net, rho=rho, seed=s) - truth for s in seeds]
         summarize(f"DVTrainer, 100 epochs, rho={rho} (truth {truth:.3f}): estimate - truth",
@@ -59,7 +70,7 @@ def dv(seeds):
         trainer = DVTrainer(Zn, torch.randn(400, 2), Net(), batch_size=50, lr=1e-2)
         est.append(trainer.step(30))
     summarize("DVTrainer on 400 new samples, 30 epochs: estimate (must exceed)", est, 0.1, "min")
-    # Visible trainer test: 50 epochs on the notebook's data, within 50% of the truth.
+    # Visible trainer test: 80 epochs on the notebook's data, within 50% of the truth.
     rho, XY = helpers.seed_data()
     Z = torch.tensor(XY, dtype=torch.float32)
     Z_ref = torch.tensor(helpers.standard_normal(1000, 2, seed=1), dtype=torch.float32)
@@ -67,8 +78,8 @@ def dv(seeds):
     errors = []
     for s in seeds:
         torch.manual_seed(s)
-        errors.append(DVTrainer(Z, Z_ref, Net()).step(50) - truth)
-    summarize(f"DVTrainer, 50 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
+        errors.append(DVTrainer(Z, Z_ref, Net()).step(80) - truth)
+    summarize(f"DVTrainer, 80 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
               errors, round(0.5 * truth, 3))
 
 
