@@ -89,9 +89,9 @@ def timed(make, epochs, device, clock):
     sync(device)
     warm = time.perf_counter() - t0
     t0 = clock()
-    trainer.step(epochs)
+    estimate = trainer.step(epochs)
     sync(device)
-    return clock() - t0, warm
+    return clock() - t0, warm, estimate
 
 
 def main(argv=None):
@@ -143,21 +143,25 @@ def main(argv=None):
         variants["DVTrainer (compile, 5 steps/call)"] = course(5)
     rates = {name: [] for name in variants}
     warmup = {name: [] for name in variants}
+    estimates = {name: [] for name in variants}
     for _ in range(args.repeats):
         for name, make in variants.items():
-            seconds, warm = timed(make, epochs, device, clock)
+            seconds, warm, estimate = timed(make, epochs, device, clock)
             rates[name].append(epochs * 10 / seconds)
             warmup[name].append(warm)
+            estimates[name].append(estimate)
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{epochs * 10} steps x {args.repeats} repeats, batch 100 + 100")
+    print(f"ground truth {-0.5 * np.log(1 - rho**2):.3f} nats")
     print(f"| trainer | median {unit} | runs | x seed style (median of per-repeat ratios) "
-          "| first-epoch time (s): first repeat / later |")
-    print("| --- | --- | --- | --- | --- |")
+          "| first-epoch time (s): first repeat / later | final estimate (median) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     base = np.array(rates["seed style"])
     for name, r in rates.items():
         ratio = np.median(np.array(r) / base)
         print(f"| {name} | {np.median(r):.0f} | {', '.join(f'{x:.0f}' for x in r)} | {ratio:.2f}x "
-              f"| {warmup[name][0]:.1f} / {np.median(warmup[name][1:] or [0]):.1f} |")
+              f"| {warmup[name][0]:.1f} / {np.median(warmup[name][1:] or [0]):.1f} "
+              f"| {np.median(estimates[name]):.3f} |")
 
 
 if __name__ == "__main__":

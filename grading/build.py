@@ -6,7 +6,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from .paths import ROOT, assignments
+from .paths import assignments
 
 
 def to_source(md_path):
@@ -28,11 +28,11 @@ def to_source(md_path):
     return nbformat.writes(nb) + "\n"
 
 
-def source_path(assignment, root=ROOT):
+def source_path(assignment, root):
     return Path(root) / "source" / assignment / f"{assignment}.ipynb"
 
 
-def build(root=ROOT):
+def build(root):
     """Write every source notebook; return the paths that changed."""
     changed = []
     for a in assignments(root):
@@ -45,7 +45,7 @@ def build(root=ROOT):
     return changed
 
 
-def stale(root=ROOT):
+def stale(root):
     """Source notebooks that differ from what their master would build."""
     return [
         source_path(a, root)

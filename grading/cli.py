@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import build as build_mod
 from . import examples, nbg, report
-from .paths import ROOT, assignments
+from .paths import assignments, find_root
 
 
 def cmd_build(args):
@@ -91,7 +91,7 @@ def cmd_report(args):
     ok = True
     course = Path(args.course)
     for a in _assignments(args):
-        specs = examples.specs(a)
+        specs = examples.specs(course, a)
         try:
             max_scores = report.autograded_max(course, a)
         except Exception:
@@ -152,7 +152,9 @@ def _assignments(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="course", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--course", type=Path, default=ROOT, help="course root (default: this repo)")
+    ap.add_argument("--course", type=Path, default=None,
+                    help="course root (default: the folder at or above the working directory "
+                         "that holds nbgrader_config.py)")
     ap.add_argument("--assignment", help="only this assignment (default: all)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("build", "release", "examples", "feedback", "report", "demo", "lab"):
@@ -160,9 +162,9 @@ def main(argv=None):
     p = sub.add_parser("autograde")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
     p = sub.add_parser("export")
-    p.add_argument("--to", default=str(ROOT / "grades.csv"))
+    p.add_argument("--to", default="grades.csv")
     args = ap.parse_args(argv)
-    args.course = args.course.resolve()
+    args.course = (args.course or find_root()).resolve()
     result = globals()[f"cmd_{args.cmd}"](args)
     if args.cmd == "report":
         return 0 if result else 1

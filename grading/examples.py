@@ -19,13 +19,13 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import EXAMPLES
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
-def specs(assignment, examples_dir=EXAMPLES):
-    path = Path(examples_dir) / f"{assignment}.py"
+def specs(course, assignment):
+    """The example specs of an assignment, from ``course/examples/<assignment>.py`` ({} if none)."""
+    path = Path(course) / "examples" / f"{assignment}.py"
     return runpy.run_path(str(path))["SUBMISSIONS"] if path.exists() else {}
 
 
@@ -65,13 +65,13 @@ def make_submission(source_nb, release_nb, spec):
     return release
 
 
-def write_submissions(course, assignment, examples_dir=EXAMPLES):
+def write_submissions(course, assignment):
     """Write every example submission of an assignment into ``course/submitted``."""
     course = Path(course)
     source_nb = course / "source" / assignment / f"{assignment}.ipynb"
     release_nb = course / "release" / assignment / f"{assignment}.ipynb"
     written = {}
-    for student, spec in specs(assignment, examples_dir).items():
+    for student, spec in specs(course, assignment).items():
         nb = make_submission(source_nb, release_nb, spec)
         out = course / "submitted" / student / assignment / f"{assignment}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-EXAMPLES = ROOT / "examples"
+
+def find_root(start=None):
+    """The course root: the nearest folder at or above ``start`` (default: the
+    working directory) that holds ``nbgrader_config.py``, as nbgrader finds it."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    raise SystemExit(f"no course here: no folder at or above {here} holds nbgrader_config.py "
+                     "and notebooks/ (run from the course, or pass --course DIR)")
 
 
-def assignments(root=ROOT):
+def assignments(root):
     """Assignment ids, in order: one per master notebook ``notebooks/<id>.md``."""
     return sorted(p.stem for p in (Path(root) / "notebooks").glob("*.md"))

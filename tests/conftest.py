@@ -38,6 +38,11 @@ def make_course(dest, assignments=("01_dv",)):
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "nbgrader_config.py", dest)
+    (dest / "examples").mkdir()
     for a in assignments:
         shutil.copytree(ROOT / "source" / a, dest / "source" / a)
+        (dest / "notebooks").mkdir(exist_ok=True)
+        shutil.copy(ROOT / "notebooks" / f"{a}.md", dest / "notebooks")
+        if (ROOT / "examples" / f"{a}.py").exists():
+            shutil.copy(ROOT / "examples" / f"{a}.py", dest / "examples")
     return dest

@@ -15,10 +15,10 @@ from grading import examples, nbg, report
 from grading.feedback import leaks, secret_lines
 from grading.paths import assignments
 
-from conftest import make_course
+from conftest import ROOT, make_course
 
 
-@pytest.fixture(scope="module", params=assignments())
+@pytest.fixture(scope="module", params=assignments(ROOT))
 def graded(request, tmp_path_factory):
     assignment = request.param
     course = make_course(tmp_path_factory.mktemp(assignment), [assignment])
@@ -32,7 +32,7 @@ def graded(request, tmp_path_factory):
 
 def test_every_example_gets_its_expected_scores(graded):
     assignment, course = graded
-    specs = examples.specs(assignment)
+    specs = examples.specs(course, assignment)
     assert {"correct", "unchanged"} <= set(specs)
     max_scores = report.autograded_max(course, assignment)
     wrong = {}
@@ -48,7 +48,7 @@ def test_every_example_gets_its_expected_scores(graded):
 def test_each_exercise_has_three_typical_mistakes(graded):
     assignment, course = graded
     counts = {}
-    for spec in examples.specs(assignment).values():
+    for spec in examples.specs(course, assignment).values():
         for cell in spec.get("edits", {}):
             counts[cell] = counts.get(cell, 0) + 1
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
@@ -65,7 +65,7 @@ def test_feedback_shows_no_hidden_test_line(graded):
     hidden = secret_lines(source)
     assert len(hidden) >= 10
     pages = sorted((course / "feedback").glob(f"*/{assignment}/{assignment}.html"))
-    assert len(pages) == len(examples.specs(assignment))
+    assert len(pages) == len(examples.specs(course, assignment))
     for page in pages:
         # Compare against the rendered text: syntax highlighting splits code into spans.
         text = re.sub(r"<[^>]+>", "", html.unescape(page.read_text()))
@@ -83,7 +83,7 @@ def test_feedback_shows_failure_messages(graded):
     import html
 
     assignment, course = graded
-    expected = {s: spec["message"] for s, spec in examples.specs(assignment).items()
+    expected = {s: spec["message"] for s, spec in examples.specs(course, assignment).items()
                 if "message" in spec}
     assert expected, "no example names a message to check"
     for student, message in expected.items():
@@ -95,7 +95,7 @@ def test_export_lists_every_student(graded):
     assignment, course = graded
     with open(course / "grades.csv") as f:
         rows = [r for r in csv.DictReader(f) if r["assignment"] == assignment]
-    assert {r["student_id"] for r in rows} == set(examples.specs(assignment))
+    assert {r["student_id"] for r in rows} == set(examples.specs(course, assignment))
     by = {r["student_id"]: float(r["score"]) for r in rows}
     assert by["unchanged"] == 0
     assert by["correct"] == sum(report.autograded_max(course, assignment).values())

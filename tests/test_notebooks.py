@@ -9,9 +9,9 @@ from grading import build, nbg
 from grading.feedback import BEGIN, END, leaks, secret_lines
 from grading.paths import assignments
 
-from conftest import make_course
+from conftest import ROOT, make_course
 
-ASSIGNMENTS = assignments()
+ASSIGNMENTS = assignments(ROOT)
 
 
 def test_there_are_notebooks():
