@@ -77,6 +77,9 @@ def _collect(src, course, assignment_ids):
 
 def cmd_feedback(args):
     for a in _assignments(args):
+        if not any((Path(args.course) / "autograded").glob(f"*/{a}")):
+            print(f"{a}: nothing autograded yet, no feedback to generate")
+            continue
         nbg.generate_feedback(args.course, a)
         print(f"{a}: feedback in {Path(args.course) / 'feedback'}/<student>/{a}/{a}.html")
 
@@ -98,6 +101,9 @@ def cmd_report(args):
             print(f"{a}: not in the gradebook yet")
             continue
         students = sorted(p.parent.name for p in (course / "autograded").glob(f"*/{a}"))
+        if not students:
+            print(f"\n{a}: no graded submissions yet")
+            continue
         rows = []
         for s in students:
             got = report.cell_scores(course, a, s) or {}
