@@ -6,6 +6,7 @@ mistakes), autograde, generate_feedback, export.  Each example must get
 exactly its expected score on every autograded test cell.
 """
 import csv
+import os
 import re
 
 import nbformat
@@ -18,16 +19,31 @@ from grading.paths import assignments
 from conftest import ROOT, make_course
 
 
-@pytest.fixture(scope="module", params=assignments(ROOT))
-def graded(request, tmp_path_factory):
-    assignment = request.param
-    course = make_course(tmp_path_factory.mktemp(assignment), [assignment])
+def grade_examples(assignment, course):
     nbg.generate_assignment(course, assignment)
     examples.write_submissions(course, assignment)
     nbg.autograde(course, assignment)
     nbg.generate_feedback(course, assignment)
     nbg.export(course, course / "grades.csv")
-    return assignment, course
+    return course
+
+
+@pytest.fixture(scope="session")
+def graded_courses(tmp_path_factory):
+    """Every assignment's examples, graded side by side: one course directory (and
+    gradebook) per assignment, one single-threaded nbgrader process each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = assignments(ROOT)
+    courses = {a: make_course(tmp_path_factory.mktemp(a), [a]) for a in ids}
+    with ThreadPoolExecutor(max_workers=max(1, min(len(ids), os.cpu_count() or 1))) as pool:
+        futures = {a: pool.submit(grade_examples, a, c) for a, c in courses.items()}
+        return {a: f.result() for a, f in futures.items()}
+
+
+@pytest.fixture(params=assignments(ROOT))
+def graded(request, graded_courses):
+    return request.param, graded_courses[request.param]
 
 
 def test_every_example_gets_its_expected_scores(graded):
@@ -46,15 +62,24 @@ def test_every_example_gets_its_expected_scores(graded):
 
 
 def test_each_exercise_has_three_typical_mistakes(graded):
+    """Every code exercise with autograded tests (the test cells that follow it, up
+    to the next exercise) has at least three typical-mistake examples."""
     assignment, course = graded
     counts = {}
     for spec in examples.specs(course, assignment).values():
         for cell in spec.get("edits", {}):
             counts[cell] = counts.get(cell, 0) + 1
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    exercises = [c.metadata.nbgrader.grade_id for c in source.cells
-                 if c.cell_type == "code" and c.metadata.nbgrader.get("solution")]
-    assert exercises and all(counts.get(e, 0) >= 3 for e in exercises), counts
+    graded_exercises, current = set(), None
+    for cell in source.cells:
+        meta = cell.metadata.nbgrader
+        if cell.cell_type == "code" and meta.get("solution"):
+            current = meta["grade_id"]
+        elif cell.cell_type == "code" and meta.get("grade") and current:
+            graded_exercises.add(current)
+    assert graded_exercises
+    short = {e: counts.get(e, 0) for e in graded_exercises if counts.get(e, 0) < 3}
+    assert not short, f"exercises with fewer than 3 typical-mistake examples: {short}"
 
 
 def test_feedback_shows_no_hidden_test_line(graded):
