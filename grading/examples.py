@@ -65,13 +65,15 @@ def make_submission(source_nb, release_nb, spec):
     return release
 
 
-def write_submissions(course, assignment):
-    """Write every example submission of an assignment into ``course/submitted``."""
+def write_submissions(course, assignment, students=None):
+    """Write the example submissions of an assignment (all, or those named) into ``course/submitted``."""
     course = Path(course)
     source_nb = course / "source" / assignment / f"{assignment}.ipynb"
     release_nb = course / "release" / assignment / f"{assignment}.ipynb"
     written = {}
     for student, spec in specs(course, assignment).items():
+        if students is not None and student not in students:
+            continue
         nb = make_submission(source_nb, release_nb, spec)
         out = course / "submitted" / student / assignment / f"{assignment}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)

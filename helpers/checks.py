@@ -84,3 +84,51 @@ def dv_grading_run(DVTrainer, Net, rho, seed, epochs=100, n=1000, batch_size=100
     net = Net()
     trainer = DVTrainer(Z, Z_ref, net, batch_size=batch_size, lr=lr)
     return trainer.step(epochs)
+
+
+def coin_channel_mi(rho):
+    """I(X ^ Y) in nats for a fair coin X = +-1 and Y = X + sigma N(0, 1), where sigma
+    is chosen so that corr(X, Y) = rho, that is sigma = sqrt(1 / rho^2 - 1).
+
+    Unlike the Gaussian case, the MI is not -1/2 log(1 - rho^2): it is at most
+    H(X) = log 2.  Computed as h(Y) - h(Y | X) by quadrature.
+    """
+    import numpy as np
+
+    sigma = math.sqrt(1.0 / rho**2 - 1.0)
+    y = np.linspace(-1.0 - 12.0 * sigma, 1.0 + 12.0 * sigma, 200001)
+    g = lambda mu: np.exp(-((y - mu) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)  # noqa: E731
+    p = 0.5 * g(1.0) + 0.5 * g(-1.0)
+    h_y = -float(np.sum(p * np.log(np.maximum(p, 1e-300)))) * (y[1] - y[0])
+    return h_y - 0.5 * math.log(2 * math.pi * math.e * sigma**2)
+
+
+def mine_grading_run(MINETrainer, Net, rho, seed, epochs=100, n=1000, data="gaussian"):
+    """The fixed procedure behind notebook 02's trainer tests.
+
+    Draws n samples of (X, Y) from ``seed``: with ``data="gaussian"`` the
+    bivariate Gaussian with correlation ``rho`` (MI ``helpers.gaussian_mi(rho)``);
+    with ``data="coin"`` a fair coin X = +-1 and Y = X + Gaussian noise with the
+    same correlation (MI ``coin_channel_mi(rho)``, not the Gaussian formula).
+    Trains a fresh ``Net()`` with ``MINETrainer`` (10 iterations an epoch,
+    default settings) for ``epochs`` epochs on the CPU and returns the estimate
+    the trainer reports.  The tolerance-measurement script runs the very same
+    procedure over many seeds.
+    """
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng([seed, 2])
+    if data == "gaussian":
+        XY = rng.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]], n)
+    elif data == "coin":
+        x = rng.choice([-1.0, 1.0], n)
+        XY = np.stack([x, x + math.sqrt(1.0 / rho**2 - 1.0) * rng.standard_normal(n)], axis=1)
+    else:
+        raise ValueError(f"data must be 'gaussian' or 'coin', got {data!r}")
+    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
+    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
+    torch.manual_seed(seed)
+    net = Net()
+    trainer = MINETrainer(X, Y, net, n_iters_per_epoch=10)
+    return trainer.step(epochs)

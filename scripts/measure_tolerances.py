@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 import helpers  # noqa: E402
 from grading import defs  # noqa: E402
-from helpers.checks import dv_grading_run  # noqa: E402
+from helpers.checks import coin_channel_mi, dv_grading_run, mine_grading_run  # noqa: E402
 
 
 def summarize(name, errors, tol, kind="abs"):
@@ -83,6 +83,75 @@ def dv(seeds):
               errors, round(0.5 * truth, 3))
 
 
+def mine(seeds):
+    ns = defs.load(ROOT / "source/02_mine/02_mine.ipynb", ["init", "net", "mine_trainer", "stable_mine"])
+    Net, MINETrainer = ns["Net"], ns["MINETrainer"]
+    print("\n### 02_mine, reference solution\n")
+    print("| check | seeds | mean | std | min / 1% / 5% / median / 95% / 99% / max "
+          "| tolerance | false rejects seen | normal-fit rate |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    # Hidden trainer test: estimate - truth after 100 epochs, Gaussian and coin data.
+    for data, rho, truth, tol in [("gaussian", 0.9, helpers.gaussian_mi(0.9), 0.25),
+                                  ("coin", 0.96, coin_channel_mi(0.96), 0.2)]:
+        errors = [mine_grading_run(MINETrainer, Net, rho=rho, seed=s, data=data) - truth
+                  for s in seeds]
+        summarize(f"MINETrainer, 100 epochs, {data} rho={rho} (truth {truth:.3f}): estimate - truth",
+                  errors, tol)
+    # Visible trainer test: 50 epochs on the notebook's data, within 50% of the truth.
+    rho, XY = helpers.seed_data()
+    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
+    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
+    truth = helpers.gaussian_mi(rho)
+    errors = []
+    for s in seeds:
+        torch.manual_seed(s)
+        errors.append(MINETrainer(X, Y, Net(), n_iters_per_epoch=10).step(50) - truth)
+    summarize(f"MINETrainer, 50 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
+              errors, round(0.5 * truth, 3))
+    # Estimate test: one resampling of n pairs against the average over all pairs,
+    # for the controlled t(x, y) = xy / 4 on the test's data (the shift c cancels).
+    gen = torch.Generator().manual_seed(11)
+    Xe = torch.randn(1000, 1, generator=gen)
+    Ye = 0.8 * Xe + 0.6 * torch.randn(1000, 1, generator=gen)
+
+    class Bilinear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Parameter(torch.tensor(0.25))
+
+        def forward(self, x, y):
+            return self.a * x * y
+
+    for name, (Xt, Yt) in [("Y = 0.8 X + 0.6 Z, n=1000", (Xe, Ye)),
+                           ("Y = 0.8 X + 0.6 Z, n=400", (Xe[:400], Ye[:400])),
+                           ("Y = X, n=1000", (Xe, Xe.clone()))]:
+        x, y = Xt.double().flatten(), Yt.double().flatten()
+        t_all = 0.25 * x[:, None] * y[None, :]
+        t_all.fill_diagonal_(-float("inf"))
+        expected = float((0.25 * x * y).mean() - (torch.logsumexp(t_all.flatten(), 0)
+                                                  - np.log(len(x) * (len(x) - 1))))
+        errors = []
+        for s in seeds:
+            torch.manual_seed(s)
+            errors.append(MINETrainer(Xt, Yt, Bilinear(), n_iters_per_epoch=10).estimate() - expected)
+        summarize(f"estimate() for t = xy/4, {name}: estimate - all-pairs value", errors, 0.05)
+    # The notebook's claim (no test): the penalized log-space trainer at rho = 0.99, n = 1000,
+    # 2,000 iterations, estimate from 50 resamplings within 5% of the truth.
+    Stable, many = ns["StableMINETrainer"], ns["estimate_many_pairs"]
+    truth = helpers.gaussian_mi(0.99)
+    rel = []
+    for s in list(seeds)[:20]:
+        XY = helpers.bivariate_gaussian(0.99, 1000, rng=s)
+        Xh = torch.tensor(XY[:, [0]], dtype=torch.float32)
+        Yh = torch.tensor(XY[:, [1]], dtype=torch.float32)
+        torch.manual_seed(s)
+        trainer = Stable(Xh, Yh, Net(), n_iters_per_epoch=10, lam=0.1)
+        trainer.step(200)
+        rel.append(many(trainer.net, Xh, Yh) / truth - 1)
+    summarize("StableMINETrainer (lam=0.1), rho=0.99, 2000 it, 50 resamplings: relative error "
+              "(claim in the notebook, not a test)", rel, 0.05)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=60)
@@ -91,7 +160,7 @@ def main(argv=None):
     torch.set_num_threads(1)
     seeds = range(1000, 1000 + args.seeds)  # disjoint from the seeds the tests use
     t0 = time.process_time()
-    for name, fn in [("01_dv", dv)]:
+    for name, fn in [("01_dv", dv), ("02_mine", mine)]:
         if args.only in (None, name):
             fn(seeds)
     print(f"\n{time.process_time() - t0:.0f} CPU-s", flush=True)

@@ -19,9 +19,9 @@ from grading.paths import assignments
 from conftest import ROOT, make_course
 
 
-def grade_examples(assignment, course):
+def grade_examples(assignment, course, students):
     nbg.generate_assignment(course, assignment)
-    examples.write_submissions(course, assignment)
+    examples.write_submissions(course, assignment, students)
     nbg.autograde(course, assignment)
     nbg.generate_feedback(course, assignment)
     nbg.export(course, course / "grades.csv")
@@ -30,15 +30,30 @@ def grade_examples(assignment, course):
 
 @pytest.fixture(scope="session")
 def graded_courses(tmp_path_factory):
-    """Every assignment's examples, graded side by side: one course directory (and
-    gradebook) per assignment, one single-threaded nbgrader process each."""
+    """Every assignment's examples, graded side by side.
+
+    Each assignment's examples are dealt into as many chunks as there are cores;
+    each chunk is a course directory of its own (its own gradebook, so no two
+    writers share a SQLite file), graded by one single-threaded nbgrader process.
+    Returns {assignment: {course directory: [its students]}}.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
-    ids = assignments(ROOT)
-    courses = {a: make_course(tmp_path_factory.mktemp(a), [a]) for a in ids}
-    with ThreadPoolExecutor(max_workers=max(1, min(len(ids), os.cpu_count() or 1))) as pool:
-        futures = {a: pool.submit(grade_examples, a, c) for a, c in courses.items()}
-        return {a: f.result() for a, f in futures.items()}
+    workers = os.cpu_count() or 1
+    jobs = {}
+    for a in assignments(ROOT):
+        students = sorted(examples.specs(ROOT, a))
+        for k in range(min(workers, len(students))):
+            course = make_course(tmp_path_factory.mktemp(f"{a}-{k}"), [a])
+            jobs[(a, course)] = students[k::workers]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(grade_examples, a, c, st) for (a, c), st in jobs.items()]
+        for f in futures:
+            f.result()
+    out = {}
+    for (a, course), st in jobs.items():
+        out.setdefault(a, {})[course] = st
+    return out
 
 
 @pytest.fixture(params=assignments(ROOT))
@@ -47,24 +62,27 @@ def graded(request, graded_courses):
 
 
 def test_every_example_gets_its_expected_scores(graded):
-    assignment, course = graded
-    specs = examples.specs(course, assignment)
+    assignment, chunks = graded
+    specs = examples.specs(ROOT, assignment)
     assert {"correct", "unchanged"} <= set(specs)
-    max_scores = report.autograded_max(course, assignment)
+    assert sorted(s for st in chunks.values() for s in st) == sorted(specs)
     wrong = {}
-    for student, spec in specs.items():
-        got = report.cell_scores(course, assignment, student)
-        want = examples.expected_scores(spec, max_scores)
-        if got != want:
-            wrong[student] = {c: (got.get(c) if got else None, w) for c, w in want.items()
-                              if not got or got.get(c) != w}
+    for course, students in chunks.items():
+        max_scores = report.autograded_max(course, assignment)
+        for student in students:
+            got = report.cell_scores(course, assignment, student)
+            want = examples.expected_scores(specs[student], max_scores)
+            if got != want:
+                wrong[student] = {c: (got.get(c) if got else None, w) for c, w in want.items()
+                                  if not got or got.get(c) != w}
     assert not wrong, "(got, expected) per test cell: " + repr(wrong)
 
 
 def test_each_exercise_has_three_typical_mistakes(graded):
     """Every code exercise with autograded tests (the test cells that follow it, up
     to the next exercise) has at least three typical-mistake examples."""
-    assignment, course = graded
+    assignment, chunks = graded
+    course = next(iter(chunks))
     counts = {}
     for spec in examples.specs(course, assignment).values():
         for cell in spec.get("edits", {}):
@@ -82,20 +100,24 @@ def test_each_exercise_has_three_typical_mistakes(graded):
     assert not short, f"exercises with fewer than 3 typical-mistake examples: {short}"
 
 
+def feedback_pages(assignment, chunks):
+    return {page.parent.parent.name: (course, page) for course in chunks
+            for page in (course / "feedback").glob(f"*/{assignment}/{assignment}.html")}
+
+
 def test_feedback_shows_no_hidden_test_line(graded):
     import html
 
-    assignment, course = graded
+    assignment, chunks = graded
+    course = next(iter(chunks))
     source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    hidden = secret_lines(source)
-    assert len(hidden) >= 10
-    pages = sorted((course / "feedback").glob(f"*/{assignment}/{assignment}.html"))
-    assert len(pages) == len(examples.specs(course, assignment))
-    for page in pages:
+    assert len(secret_lines(source)) >= 10
+    pages = feedback_pages(assignment, chunks)
+    assert sorted(pages) == sorted(examples.specs(ROOT, assignment))
+    for student, (course, page) in pages.items():
         # Compare against the rendered text: syntax highlighting splits code into spans.
         text = re.sub(r"<[^>]+>", "", html.unescape(page.read_text()))
         assert "HIDDEN TESTS" not in text
-        student = page.parent.parent.name
         # The student's own answers may legitimately contain solution lines.
         own = (course / "submitted" / student / assignment / f"{assignment}.ipynb").read_text()
         own_text = "\n".join(c.source for c in nbformat.reads(own, as_version=4).cells)
@@ -107,20 +129,24 @@ def test_feedback_shows_failure_messages(graded):
     """Examples with a "message" must see it in their feedback, as the test worded it."""
     import html
 
-    assignment, course = graded
-    expected = {s: spec["message"] for s, spec in examples.specs(course, assignment).items()
+    assignment, chunks = graded
+    expected = {s: spec["message"] for s, spec in examples.specs(ROOT, assignment).items()
                 if "message" in spec}
     assert expected, "no example names a message to check"
+    pages = feedback_pages(assignment, chunks)
     for student, message in expected.items():
-        page = course / "feedback" / student / assignment / f"{assignment}.html"
+        page = pages[student][1]
         assert message in html.unescape(page.read_text()), f"{student}: {message!r} not in feedback"
 
 
 def test_export_lists_every_student(graded):
-    assignment, course = graded
-    with open(course / "grades.csv") as f:
-        rows = [r for r in csv.DictReader(f) if r["assignment"] == assignment]
-    assert {r["student_id"] for r in rows} == set(examples.specs(course, assignment))
-    by = {r["student_id"]: float(r["score"]) for r in rows}
+    assignment, chunks = graded
+    by = {}
+    for course in chunks:
+        with open(course / "grades.csv") as f:
+            by.update({r["student_id"]: float(r["score"]) for r in csv.DictReader(f)
+                       if r["assignment"] == assignment})
+        max_total = sum(report.autograded_max(course, assignment).values())
+    assert set(by) == set(examples.specs(ROOT, assignment))
     assert by["unchanged"] == 0
-    assert by["correct"] == sum(report.autograded_max(course, assignment).values())
+    assert by["correct"] == max_total

@@ -1,0 +1,181 @@
+"""Example submissions of 02_mine: the reference, the untouched release, typical mistakes.
+
+Each id says what the submission does; "lose" lists the test cells that must
+score zero (every other autograded cell must score full marks).
+See grading/examples.py for the format.
+"""
+RESAMPLE_TESTS = ["test_resample", "test_resample_with_replacement"]
+PLOT_TEST = ["test_plot_resampled_with_replacement"]
+TRAINER_TESTS = ["test_mine_loss", "test_mine_trainer"]
+
+# The reference loss and estimate, as edits replace them.
+_LOSS = (
+    "        t = self.net(batch_X, batch_Y)\n"
+    "        t_ = self.net(batch_X_ref, batch_Y_ref)\n"
+    "        L = -t.mean()\n"
+    "        L_ = t_.exp().mean()\n"
+)
+_RETURN = "return L + L_ / self.m"
+_ESTIMATE = "return float(t.mean() - t_.flatten().logsumexp(dim=0) + np.log(self.n))"
+
+SUBMISSIONS = {
+    "correct": {},
+    "unchanged": {"from": "release"},
+    # The course text's code, letter for letter: it must earn full marks.
+    "seed_literal": {
+        "edits": {
+            "mine_trainer": [
+                (_LOSS, "        L = -self.net(batch_X, batch_Y).mean()\n"
+                        "        L_ = self.net(batch_X_ref, batch_Y_ref).exp().mean()\n"),
+                (_RETURN, "loss = L + L_ / self.m\n        return loss"),
+                ("        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                 "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                 "        t = self.net(self.X[: self.n], self.Y[: self.n])\n"
+                 "        t_ = self.net(self.X[idx_X], self.Y[idx_Y])\n"
+                 "        " + _ESTIMATE,
+                 "        idx_X = torch.randperm(self.n)\n"
+                 "        idx_Y = torch.randperm(self.n)\n"
+                 "        X_ref = self.X[idx_X]\n"
+                 "        Y_ref = self.Y[idx_Y]\n"
+                 "        estimate = (\n"
+                 "            self.net(self.X, self.Y).mean()\n"
+                 "            - self.net(X_ref, Y_ref).logsumexp(0)\n"
+                 "            + np.log(self.n)\n"
+                 "        ).item()\n"
+                 "        return estimate"),
+            ],
+            "resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)",
+                          "index = rng.choice(range(data.shape[0]), size=size, replace=replace)")],
+        },
+    },
+    "forward_hstack": {
+        # another correct concatenation
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.hstack((x, y))")]},
+    },
+    "forward_concat_dim1": {
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.concat((x, y), dim=1)")]},
+    },
+    # --- resample ---------------------------------------------------------------
+    "resample_ignores_replace": {
+        "edits": {"resample": [("replace=replace)", "replace=False)")]},
+        "lose": ["test_resample_with_replacement", *PLOT_TEST],
+    },
+    "resample_always_with_replacement": {
+        # rng.integers draws with replacement: rows repeat, no ValueError for size > n
+        "edits": {"resample": [("rng.choice(data.shape[0], size=size, replace=replace)",
+                                "rng.integers(0, data.shape[0], size=size)")]},
+        "lose": ["test_resample"],
+    },
+    "resample_shuffles_input": {
+        # shuffles the caller's data in place and takes the first rows
+        "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
+                                "    return data[index]",
+                                "rng.shuffle(data)\n    return data[:size]")]},
+        "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
+    },
+    "resample_converts_to_numpy": {
+        # right for arrays; a tensor comes back as a numpy array
+        "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
+                                "    return data[index]",
+                                "return rng.choice(data, size=size, replace=replace)")]},
+        "lose": ["test_resample"],
+        "message": "index the data with an array of indices instead of converting it",
+    },
+    # --- plot with replacement -------------------------------------------------------
+    "plot_without_replacement": {
+        "edits": {"plot_resampled_with_replacement": [(", replace=True)", ")")]},
+        "lose": PLOT_TEST,
+    },
+    "plot_resamples_whole_rows": {
+        # the pairs (X_i, Y_i) stay together: no independence
+        "edits": {"plot_resampled_with_replacement": [
+            ("np.block([resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)])",
+             "resample(XY, n_, replace=True)")]},
+        "lose": PLOT_TEST,
+        "message": "resample X' and Y' with independent indices",
+    },
+    "plot_ignores_slider": {
+        "edits": {"plot_resampled_with_replacement": [
+            ("resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)",
+             "resample(XY[:, [0]], n, replace=True), resample(XY[:, [1]], n, replace=True)")]},
+        "lose": PLOT_TEST,
+    },
+    # --- forward ------------------------------------------------------------------
+    "forward_relu": {
+        "edits": {"net": [("a1 = F.elu(", "a1 = F.relu("), ("a2 = F.elu(", "a2 = F.relu(")]},
+        "lose": ["test_net"],
+    },
+    "forward_no_second_activation": {
+        "edits": {"net": [("a2 = F.elu(self.fc2(a1))", "a2 = self.fc2(a1)")]},
+        "lose": ["test_net"],
+    },
+    "forward_ignores_y": {
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, x], dim=-1)")]},
+        "lose": ["test_net", "test_mine_trainer"],
+        "message": "t(x, y) does not depend on y",
+    },
+    "forward_cat_wrong_dim": {
+        # stacks the samples instead of the features: fc1 gets 1 input instead of 2
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, y], dim=0)")]},
+        "lose": ["test_net", "test_mine_trainer"],
+    },
+    # --- MINETrainer -------------------------------------------------------------------
+    "loss_wrong_sign": {
+        "edits": {"mine_trainer": [("L = -t.mean()", "L = t.mean()")]},
+        "lose": TRAINER_TESTS,
+    },
+    "loss_no_moving_average": {
+        # the biased MINE gradient: L + log L_ (the update of m is still there)
+        "edits": {"mine_trainer": [(_RETURN, "return L + L_.log()")]},
+        "lose": ["test_mine_loss"],
+    },
+    "loss_beta_on_wrong_term": {
+        "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
+                                    "self.m = self.beta * L_.detach() + (1 - self.beta) * self.m")]},
+        "lose": ["test_mine_loss"],
+        "message": "By (27) the new m is (1 - beta) * L_ + beta * (the previous m).",
+    },
+    "loss_m_not_detached": {
+        # the moving average carries the graph of the previous steps
+        "edits": {"mine_trainer": [("(1 - self.beta) * L_.detach()", "(1 - self.beta) * L_")]},
+        "lose": TRAINER_TESTS,
+    },
+    "loss_joint_as_marginal": {
+        # L_ from the joint batch: no resampled batch at all
+        "edits": {"mine_trainer": [("t_ = self.net(batch_X_ref, batch_Y_ref)",
+                                    "t_ = self.net(batch_X, batch_Y)")]},
+        "lose": TRAINER_TESTS,
+    },
+    "estimate_exp_mean_log": {
+        # exp(t) overflows for t around 1000
+        "edits": {"mine_trainer": [(_ESTIMATE,
+                                    "return float(t.mean() - t_.exp().mean().log())")]},
+        "lose": ["test_mine_estimate"],
+        "message": "use torch.logsumexp",
+    },
+    "estimate_missing_log_n": {
+        "edits": {"mine_trainer": [(" + np.log(self.n))", ")")]},
+        "lose": ["test_mine_estimate", "test_mine_trainer"],
+    },
+    "estimate_same_permutation": {
+        # one permutation for X' and Y': the pairs (X_i, Y_i) stay together
+        "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
+                                    "t_ = self.net(self.X[idx_X], self.Y[idx_X])")]},
+        "lose": ["test_mine_estimate", "test_mine_trainer"],
+        "message": "Resample X' and Y' with two independent random permutations",
+    },
+    "estimate_joint_as_marginal": {
+        "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
+                                    "t_ = self.net(self.X, self.Y)")]},
+        "lose": ["test_mine_estimate", "test_mine_trainer"],
+    },
+    "estimate_gaussian_formula": {
+        # the closed form for Gaussian data from the sample correlation, no network:
+        # right on the notebook's data, wrong on the coin data of the hidden test
+        "edits": {"mine_trainer": [(_ESTIMATE,
+                                    "corr = np.corrcoef(self.X.flatten().cpu().numpy(), "
+                                    "self.Y.flatten().cpu().numpy())[0, 1]\n"
+                                    "        return float(-0.5 * np.log(1 - corr**2))")]},
+        "lose": ["test_mine_estimate", "test_mine_trainer"],
+    },
+}
