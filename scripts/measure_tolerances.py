@@ -49,13 +49,17 @@ def summarize(name, errors, tol, kind="abs"):
           + f" | {tol} | {rejects:.1%} | {predicted:.2%} |", flush=True)
 
 
-def dv(seeds):
-    ns = defs.load(ROOT / "source/01_dv/01_dv.ipynb", ["init", "net", "dv", "dv_trainer"])
-    Net, DVTrainer = ns["Net"], ns["DVTrainer"]
-    print("\n### 01_dv, reference solution\n")
+def header(assignment):
+    print(f"\n### {assignment}, reference solution\n")
     print("| check | seeds | mean | std | min / 1% / 5% / median / 95% / 99% / max "
           "| tolerance | false rejects seen | normal-fit rate |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+
+
+def dv(seeds):
+    ns = defs.load(ROOT / "source/01_dv/01_dv.ipynb", ["init", "net", "dv", "dv_trainer"])
+    Net, DVTrainer = ns["Net"], ns["DVTrainer"]
+    header("01_dv")
     # Hidden trainer test: estimate - truth after 100 epochs, at two correlations.
     for rho, tol in [(0.9, 0.25), (0.5, 0.09)]:
         truth = helpers.gaussian_mi(rho)
@@ -86,10 +90,7 @@ def dv(seeds):
 def mine(seeds):
     ns = defs.load(ROOT / "source/02_mine/02_mine.ipynb", ["init", "net", "mine_trainer", "stable_mine"])
     Net, MINETrainer = ns["Net"], ns["MINETrainer"]
-    print("\n### 02_mine, reference solution\n")
-    print("| check | seeds | mean | std | min / 1% / 5% / median / 95% / 99% / max "
-          "| tolerance | false rejects seen | normal-fit rate |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    header("02_mine")
     # Hidden trainer test: estimate - truth after 100 epochs, Gaussian and coin data.
     for data, rho, truth, tol in [("gaussian", 0.9, helpers.gaussian_mi(0.9), 0.25),
                                   ("coin", 0.96, coin_channel_mi(0.96), 0.2)]:
