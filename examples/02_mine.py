@@ -163,7 +163,8 @@ SUBMISSIONS = {
         "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
                                     "t_ = self.net(self.X[idx_X], self.Y[idx_X])")]},
         "lose": ["test_mine_estimate", "test_mine_trainer"],
-        "message": "Resample X' and Y' with two independent random permutations",
+        # the visible value check fails first, with the general hint on (24)
+        "message": "minus log of the mean of exp(t) on n resampled pairs (X', Y')",
     },
     "estimate_joint_as_marginal": {
         "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
