@@ -29,8 +29,9 @@ measured: about 90 to 100 s for the whole file with two free cores; on one core
 it cannot be under the budget.  The
 notebook has no short-training switch for a student's kernel, and grading mode
 (NBGRADER_EXECUTION) would replace the sliders, so the test does not shorten it.
-Timeouts are generous (Validate and Run All 300 s each) so a loaded machine makes
-the test slow, not red.
+Timeouts are generous (Validate and Run All 300 s each, a slider redraw 120 s) so
+a loaded machine makes the test slow, not red: one run (load about 8) failed when
+a redraw after the slider change took over the earlier 30 s limit.
 """
 from __future__ import annotations
 
@@ -343,8 +344,8 @@ def test_student_flow(browser, server):
     page.keyboard.press("Control+a")
     page.keyboard.type("300")
     page.keyboard.press("Enter")
-    expect(printed).to_have_text("n' = 300", timeout=30_000)
-    expect(plot).not_to_have_attribute("src", src_before, timeout=30_000)
+    expect(printed).to_have_text("n' = 300", timeout=120_000)
+    expect(plot).not_to_have_attribute("src", src_before, timeout=120_000)
     src_typed = plot.get_attribute("src")
     shot(cell, "completed_slider_typed.png")
 
@@ -358,8 +359,8 @@ def test_student_flow(browser, server):
     expect(handle).not_to_have_attribute("aria-valuenow", re.compile(r"^300(\.0+)?$"))
     dragged = int(float(handle.get_attribute("aria-valuenow")))
     assert 600 <= dragged <= 900, f"dragging to 3/4 of the track set n' = {dragged}"
-    expect(printed).to_have_text(f"n' = {dragged}", timeout=30_000)
-    expect(plot).not_to_have_attribute("src", src_typed, timeout=30_000)
+    expect(printed).to_have_text(f"n' = {dragged}", timeout=120_000)
+    expect(plot).not_to_have_attribute("src", src_typed, timeout=120_000)
     shot(cell, "completed_slider_dragged.png")
     page.close()
 
