@@ -161,7 +161,7 @@ def minee(seeds):
     header("03_minee")
     # Hidden trainer test: estimate - truth after 60 epochs, two references, n' != n.
     truth = helpers.gaussian_mi(0.9)
-    for reference, n_, tol in [("uniform", 500, 0.35), ("gaussian", 2000, 0.3)]:
+    for reference, n_, tol in [("uniform", 500, 0.35), ("gaussian", 2000, 0.45)]:
         errors = [minee_grading_run(MINEETrainer, rho=0.9, seed=s, n_=n_, reference=reference) - truth
                   for s in seeds]
         summarize(f"MINEETrainer, 60 epochs, rho=0.9, {reference} reference, n'={n_} "
