@@ -114,11 +114,14 @@ class Sandbox:
     def bwrap_argv(self):
         """bwrap's options, with $WORK, $CONN, $SOCKETS left for the shell to fill in."""
         home = os.path.expanduser("~")
-        a = [self.tools["bwrap"], "--unshare-all", "--die-with-parent", "--clearenv",
+        a = [self.tools["bwrap"], "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+             "--unshare-cgroup-try", "--die-with-parent", "--clearenv",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev",
              "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
         if home not in ("/", "/tmp"):
             a += ["--size", str(1 << 20), "--tmpfs", home]
+        # bwrap would make the folders above a bind mode 0700, closed to the kernel's uid.
+        a += ["$DIRS"]
         for root in _python_roots():
             a += ["--ro-bind", str(root), str(root)]
         a += ["--bind", "$WORK", "$WORK", "--bind", "$SOCKETS", "$SOCKETS",
@@ -145,6 +148,11 @@ class Sandbox:
             "KUID=$((100000 + $$))",
             'chown -R "$KUID:$KUID" "$WORK"',
             'chown "$KUID:$KUID" "$CONN" "$SOCKETS"',
+            "DIRS=()",
+            'for p in "$WORK" "$SOCKETS" "$CONN" ' + " ".join(q(str(r)) for r in _python_roots()) + "; do",
+            '  d="$p"',
+            '  while d="$(dirname "$d")"; [ "$d" != / ]; do DIRS=(--perms 0755 --dir "$d" "${DIRS[@]}"); done',
+            "done",
             "ENVS=()",
             f"for v in {' '.join(PASS_ENV)}; do",
             '  if [ -n "${!v:-}" ]; then ENVS+=(--setenv "$v" "${!v}"); fi',
@@ -186,6 +194,8 @@ def _json_str(s):
 
 def _shell_word(w):
     """Quote a word for the shell, leaving $WORK, $CONN and $SOCKETS to expand."""
+    if w == "$DIRS":
+        return '"${DIRS[@]}"'
     if w in ("$WORK", "$CONN", "$SOCKETS"):
         return f'"{w}"'
     return shlex.quote(w)

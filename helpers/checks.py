@@ -147,6 +147,7 @@ WATCHED = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "numpy.t
            "torch", "torch.nn", "torch.nn.functional", "torch.linalg", "torch.optim",
            "helpers", "helpers.checks", "helpers.data")
 _SEAL = {}
+IPYTHON_SWAPS = ("input", "raw_input", "getpass", "display", "get_ipython", "exit", "quit")
 
 
 class TamperDetected(AssertionError):
@@ -229,6 +230,8 @@ def integrity_problems():
     for name, before in _SEAL["contents"].items():
         now = vars(sys.modules[name])
         for attr, obj in before.items():
+            if name == "builtins" and (attr.startswith("_") or attr in IPYTHON_SWAPS):
+                continue  # the kernel itself swaps these on every execution
             if now.get(attr, obj) is not obj:
                 problems.append(f"{name}.{attr} was replaced")
         for attr, obj in now.items():
