@@ -27,8 +27,10 @@ from . import review, tamper
 from .report import db_url
 
 MESSAGES = [  # (pattern in a test or answer cell's error, message for the review list)
+    ("did not stop when interrupted", "a cell ran past the time limit and ignored the interrupt: "
+                                      "the cells after it were not run"),
     ("CellTimeoutError", "a cell ran past the time limit and was stopped"),
-    ("DeadKernelError", "the kernel died (it exited, was killed or ran out of memory) and was restarted"),
+    ("DeadKernelError", "the kernel died (it exited, was killed or ran out of memory): the cells after it were not run"),
     ("MemoryError", "a cell ran out of memory (the sandbox caps each kernel's memory)"),
     ("BlockingIOError", "a cell tried to start too many processes (the sandbox caps them)"),
     ("Kernel died", "the kernel died while a cell ran"),
@@ -106,7 +108,8 @@ def stage(course, assignment, student=None):
 
 
 def _messages(nb):
-    found = []
+    """One message per kind of breakage, naming the cells it hit."""
+    found = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") != "error":
@@ -115,9 +118,9 @@ def _messages(nb):
             gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
             for pattern, message in MESSAGES:
                 if pattern in text:
-                    found.append(f"{message} (cell {gid})")
+                    found.setdefault(message, []).append(gid)
                     break
-    return sorted(set(found), key=found.index)
+    return [f"{m} (cells: {', '.join(dict.fromkeys(cells))})" for m, cells in found.items()]
 
 
 def finish(course, assignment, staged, proc=None, url=None):

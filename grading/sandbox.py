@@ -60,8 +60,7 @@ class SandboxUnavailable(RuntimeError):
 
 def tools():
     """Paths of bwrap, prlimit and setpriv; SandboxUnavailable if one is missing."""
-    found = {t: shutil.which(t, path=os.environ.get("PATH", "") + ":/usr/bin:/usr/sbin:/bin")
-             for t in ("bwrap", "prlimit", "setpriv")}
+    found = {t: shutil.which(t) for t in ("bwrap", "prlimit", "setpriv")}
     missing = [t for t, p in found.items() if not p]
     if missing:
         raise SandboxUnavailable(f"{INSTALL_HINT} (missing: {', '.join(missing)})")
@@ -117,7 +116,7 @@ class Sandbox:
         a = [self.tools["bwrap"], "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
              "--unshare-cgroup-try", "--die-with-parent", "--clearenv",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-             "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+             "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
         if home not in ("/", "/tmp"):
             a += ["--size", str(1 << 20), "--tmpfs", home]
         # bwrap would make the folders above a bind mode 0700, closed to the kernel's uid.
