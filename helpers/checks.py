@@ -211,6 +211,13 @@ def _foreign(obj, roots):
     return None if path.startswith(roots) else code.co_filename
 
 
+def _env_wrapper(new, old, roots):
+    """Whether ``new`` is the environment's own wrapper of ``old`` (torch._dynamo wraps
+    torch.manual_seed when it is first imported, for example)."""
+    return getattr(new, "__wrapped__", None) is old and getattr(new, "__code__", None) is not None \
+        and _foreign(new, roots) is None
+
+
 def integrity_problems():
     """What changed since seal() (a list of sentences; empty when nothing did)."""
     import sys
@@ -232,7 +239,8 @@ def integrity_problems():
         for attr, obj in before.items():
             if name == "builtins" and (attr.startswith("_") or attr in IPYTHON_SWAPS):
                 continue  # the kernel itself swaps these on every execution
-            if now.get(attr, obj) is not obj:
+            new = now.get(attr, obj)
+            if new is not obj and not _env_wrapper(new, obj, roots):
                 problems.append(f"{name}.{attr} was replaced")
         for attr, obj in now.items():
             if callable(obj) and attr not in before and name != "builtins":
