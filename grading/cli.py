@@ -157,6 +157,7 @@ def cmd_demo(args):
         if p.is_dir():
             shutil.rmtree(p)
     (course / "gradebook.db").unlink(missing_ok=True)
+    (course / "review.csv").unlink(missing_ok=True)
     cmd_release(args)
     cmd_examples(args)
     if cmd_autograde(args):
