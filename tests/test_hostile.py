@@ -85,7 +85,8 @@ FIXTURES = {
     "memory_bomb": dict(square="blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 2**20))",
                         expect=(0, 1), note="out of memory"),
     "fork_bomb": dict(square="import os\nwhile True:\n    os.fork()", expect=(0, 1),
-                      note="ran past the time limit"),
+                      # the loop either ends on the process cap or runs into the time limit
+                      note=("too many processes", "ran past the time limit")),
     "kernel_dies": dict(square="import os\nos._exit(1)", expect=(0, 0), note="the kernel died"),
     "huge_output": dict(square="for i in range(200000):\n    print('x' * 100)\n" + GOOD_SQUARE,
                         expect=(1, 1)),
@@ -221,15 +222,16 @@ def test_fixture(toy, student):
         assert all(r["reason"] for r in flagged)
     note = spec.get("note")
     if note:
-        assert any(note in r["reason"] for r in rows), f"{student}: no {note!r} in {rows}"
+        notes = (note,) if isinstance(note, str) else note
+        assert any(n in r["reason"] for r in rows for n in notes), f"{student}: no {note!r} in {rows}"
     # The other students' gradebook rows and graded files are untouched.
     assert gradebook_rows(course, BYSTANDERS) == toy["before"]
     assert {s: files_digest(course, s) for s in BYSTANDERS} == toy["digests"]
     # Nobody's row got a score the grader did not give.
     mine = gradebook_rows(course, [student])[student]
     assert all(r[3] is None and r[2] in (None, 0.0) for r in mine), mine
-    text = (course / "autograded" / student / A / f"{A}.ipynb").read_text()
-    assert "ATTACK SUCCEEDED" not in text
+    graded = nbformat.read(course / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+    assert "ATTACK SUCCEEDED" not in json.dumps([c.get("outputs", []) for c in graded.cells])
 
 
 def test_huge_output_is_truncated(toy):
@@ -242,16 +244,23 @@ def test_feedback_shows_no_hidden_test_line(toy):
     course = toy["course"]
     source = nbformat.read(course / "source" / A / f"{A}.ipynb", as_version=4)
     pages = sorted((course / "feedback").glob(f"*/{A}/{A}.html"))
-    assert len(pages) >= len(FIXTURES) - 2
+    assert len(pages) == len(FIXTURES) + len(BYSTANDERS)
     for page in pages:
         text = re.sub(r"<[^>]+>", "", html.unescape(page.read_text()))
-        assert "HIDDEN TESTS" not in text and "hidden toy check" not in text.replace(
-            "the mean of 0..9 should be 4.5: hidden toy check", "") or page.parent.parent.name != "x"
-        leaked = leaks(text, source, min_len=12, substring_len=30)
+        assert "HIDDEN TESTS" not in text, page
+        # The student's own answers may legitimately contain solution lines.
+        student = page.parent.parent.name
+        own = "\n".join(c.source for c in nbformat.read(
+            course / "autograded" / student / A / f"{A}.ipynb", as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("solution") or "nbgrader" not in c.metadata)
+        leaked = [h for h in leaks(text, source, min_len=12, substring_len=30) if h not in own]
         assert not leaked, f"{page}: {leaked}"
-    # A failing hidden test shows its message, not its source line.
-    wrong = (course / "feedback" / "edited_locked_cell" / A / f"{A}.html").read_text()
-    assert "square(3.0) should be 9.0" in html.unescape(wrong)
+    # 3 * x passes the visible check (3 * 3 = 9) and fails the hidden one: the
+    # feedback shows the hidden test's message, not its source line.
+    page = html.unescape((course / "feedback" / "edited_locked_cell" / A / f"{A}.html").read_text())
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "square(-2.5) should be 6.25, got -7.5: hidden toy check" in text
+    assert "assert np.isclose(square(-2.5)" not in text
 
 
 def test_review_list_is_printed_by_report(toy):
