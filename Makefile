@@ -37,5 +37,5 @@ tolerances: setup
 	$(BIN)/python scripts/measure_tolerances.py
 
 clean:
-	rm -rf submitted feedback exchange gradebook.db grades.csv runs
+	rm -rf submitted feedback exchange gradebook.db grades.csv review.csv .review.lock .grading runs
 	find autograded -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +

@@ -14,6 +14,17 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 120
 c.Execute.raise_on_iopub_timeout = False
 c.Execute.interrupt_on_timeout = True
+# A kernel that dies, or a loop that ignores the interrupt, costs the cells
+# that could not run, not the whole submission (grading/execute.py).
+c.Autograde.autograde_preprocessors = [
+    "grading.execute.GradingExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # A deleted test cell is put back and graded, not left as "needs manual grade".
 c.OverwriteCells.add_missing_cells = True
 

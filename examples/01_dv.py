@@ -93,4 +93,14 @@ SUBMISSIONS = {
                                   "return -DV(batch_Z, batch_Z_ref, net)")]},
         "lose": TRAINER_TESTS,
     },
+    # --- tampering (grading/tamper.py) ----------------------------------------------
+    "tamper_check_close": {
+        # a wrong divergence, and the helper the tests call patched to accept anything:
+        # every test from the answer cell on is zeroed, and the submission is flagged
+        "edits": {"divergence": [("return 0.5 * (np.trace(cov) - d - logdet)",
+                                  "return -0.5 * logdet\n\n\nimport helpers.checks\n"
+                                  "helpers.checks.check_close = lambda *args, **kwargs: None")]},
+        "lose": "all",
+        "review": True,
+    },
 }

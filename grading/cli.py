@@ -3,8 +3,11 @@
     course build                 notebooks/*.md -> source/
     course release               build, then nbgrader generate_assignment -> release/
     course examples              write the bundled example submissions into submitted/
-    course autograde [--submissions DIR] [--assignment A]
+    course autograde [--submissions DIR] [--assignment A] [--timeout S]
                                  copy DIR/<student>/<assignment>/ into submitted/, autograde
+                                 each kernel in the bubblewrap sandbox; print the review list
+    course autograde --no-sandbox-i-trust-these-submissions
+                                 the same without the sandbox: trusted submissions only
     course feedback              feedback HTML (hidden tests scrubbed) -> feedback/
     course export [--to FILE]    grades as CSV (nbgrader export)
     course report                the grade table, per test cell
@@ -21,7 +24,8 @@ import time
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, report
+from . import examples, nbg, report, review
+from .sandbox import SandboxUnavailable
 from .paths import assignments, find_root
 
 
@@ -48,6 +52,10 @@ def cmd_examples(args):
 
 def cmd_autograde(args):
     course = Path(args.course)
+    sandbox = not getattr(args, "no_sandbox_i_trust_these_submissions", False)
+    if not sandbox:
+        print("WARNING: grading WITHOUT the sandbox: student code runs as you, with access to "
+              "the hidden tests, the gradebook and other students' work.", file=sys.stderr)
     if getattr(args, "submissions", None):
         _collect(Path(args.submissions), course, _assignments(args))
     for a in _assignments(args):
@@ -56,9 +64,23 @@ def cmd_autograde(args):
             print(f"{a}: no submissions")
             continue
         t0 = time.time()
-        print(f"{a}: autograding {len(students)} submissions ...", flush=True)
-        nbg.autograde(course, a)
+        print(f"{a}: autograding {len(students)} submissions "
+              f"{'in the sandbox' if sandbox else 'WITHOUT a sandbox'} ...", flush=True)
+        try:
+            nbg.autograde(course, a, sandbox=sandbox, timeout=getattr(args, "timeout", None))
+        except SandboxUnavailable as exc:
+            print(f"course autograde: {exc}", file=sys.stderr)
+            return 2
         print(f"{a}: done in {time.time() - t0:.0f} s")
+        _print_review(course, a)
+    return 0
+
+
+def _print_review(course, assignment):
+    text = review.render(course, assignment)
+    if text:
+        print(f"{assignment}: review list ({review.path(course).name}; REVIEW = tampering, tests zeroed):")
+        print(text)
 
 
 def _collect(src, course, assignment_ids):
@@ -119,6 +141,7 @@ def cmd_report(args):
             rows.append([s, *cells, f"{total:g}/{sum(max_scores.values()):g}", verdict])
         print(f"\n{a}: autograded test cells")
         print(report.table(rows, ["student", *max_scores, "total", "example check"]))
+        _print_review(course, a)
         fb = course / "feedback"
         if fb.exists():
             print(f"feedback HTML: {fb}/<student>/{a}/{a}.html")
@@ -134,9 +157,11 @@ def cmd_demo(args):
         if p.is_dir():
             shutil.rmtree(p)
     (course / "gradebook.db").unlink(missing_ok=True)
+    (course / "review.csv").unlink(missing_ok=True)
     cmd_release(args)
     cmd_examples(args)
-    cmd_autograde(args)
+    if cmd_autograde(args):
+        return 2
     cmd_feedback(args)
     args.to = str(course / "grades.csv")
     cmd_export(args)
@@ -167,6 +192,9 @@ def main(argv=None):
         sub.add_parser(name)
     p = sub.add_parser("autograde")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
+    p.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
+    p.add_argument("--no-sandbox-i-trust-these-submissions", action="store_true",
+                   help="run student code WITHOUT the bubblewrap sandbox, as you (trusted runs only)")
     p = sub.add_parser("export")
     p.add_argument("--to", default="grades.csv")
     args = ap.parse_args(argv)

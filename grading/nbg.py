@@ -39,13 +39,45 @@ def generate_assignment(course, assignment):
     return run(course, "generate_assignment", assignment, "--force", quiet=True)
 
 
-def autograde(course, assignment, student=None, force=True):
-    args = ["autograde", assignment]
-    if student:
-        args += ["--student", student]
-    if force:
-        args.append("--force")
-    return run(course, *args, quiet=True)
+def autograde(course, assignment, student=None, force=True, sandbox=True, timeout=None):
+    """``nbgrader autograde`` of one assignment (all its submissions, or one student's).
+
+    Every call is sandboxed unless ``sandbox=False`` (trusted submissions only):
+    see grading/sandbox.py.  Before grading, each submission is checked and
+    staged (grading/intake.py): an unreadable or missing notebook is graded
+    zero, a renamed one is graded under the release's name, extra files are
+    left out.  After grading, tampering zeroes the affected test cells
+    (grading/tamper.py), and every finding goes to the course's review list
+    (``review.csv``).  Safe to run in parallel processes, one student each.
+    """
+    from . import intake, sandbox as sandbox_mod
+
+    course = Path(course).resolve()
+    box = sandbox_mod.Sandbox(course) if sandbox else None
+    staged = intake.stage(course, assignment, student)
+    try:
+        args = ["autograde", assignment,
+                f"--CourseDirectory.submitted_directory={staged.submitted}"]
+        if student:
+            args += ["--student", student]
+        if force:
+            args.append("--force")
+        if timeout:
+            args.append(f"--Execute.timeout={int(timeout)}")
+        extra_env = {}
+        if box:
+            args += box.nbgrader_args()
+            extra_env.update(box.env())
+        proc = run(course, *args, quiet=True, check=False, extra_env=extra_env)
+        graded = intake.finish(course, assignment, staged, proc)
+        if proc.returncode != 0 and not graded:
+            raise NbgraderError(f"nbgrader {' '.join(args[:2])} failed ({proc.returncode}):\n"
+                                + proc.stdout[-4000:])
+        return proc
+    finally:
+        staged.close()
+        if box:
+            box.close()
 
 
 def generate_feedback(course, assignment):

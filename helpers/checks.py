@@ -158,3 +158,145 @@ def minee_grading_run(MINEETrainer, rho, seed, epochs=60, n=1000, d=1, n_=None,
     torch.manual_seed(seed)
     trainer = MINEETrainer(X, Y, n_=n_, reference=reference)
     return trainer.step(epochs)
+# --- Integrity of the test machinery ----------------------------------------
+# The notebook's locked setup cell calls seal(); every test cell calls
+# check_integrity() first.  Together they notice the effects of code that
+# patches what the tests rely on: functions of numpy, torch, math, builtins or
+# these helpers replaced, modules swapped in sys.modules, IPython input or AST
+# transformers, custom exception handlers, trace or profile hooks, and the
+# setup cell's names rebound.  (The grader also scans the student's cells out
+# of the kernel; neither check alone is enough, see docs/grading-note.md.)
+
+WATCHED = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "numpy.testing",
+           "torch", "torch.nn", "torch.nn.functional", "torch.linalg", "torch.optim",
+           "helpers", "helpers.checks", "helpers.data")
+_SEAL = {}
+IPYTHON_SWAPS = ("input", "raw_input", "getpass", "display", "get_ipython", "exit", "quit")
+
+
+class TamperDetected(AssertionError):
+    """The test machinery was changed by code outside the locked cells."""
+
+
+def _shell():
+    try:
+        return get_ipython()  # noqa: F821  (defined in IPython kernels)
+    except NameError:
+        return None
+
+
+def _shell_hooks(shell):
+    if shell is None:
+        return {}
+    hooks = {
+        "input transformers (cleanup)": list(shell.input_transformers_cleanup),
+        "input transformers": list(shell.input_transformers_post),
+        "AST transformers": list(shell.ast_transformers),
+        "the input transformer manager": [shell.input_transformer_manager],
+        "custom exception handlers": [shell.custom_exceptions, vars(shell).get("CustomTB")],
+        "the cell compiler": [shell.compile],
+    }
+    for event in ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell"):
+        hooks[f"{event} callbacks"] = list(shell.events.callbacks.get(event, []))
+    return hooks
+
+
+def _env_roots():
+    import os
+    import sys
+    return tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix})
+
+
+def seal(namespace=None):
+    """Record the test machinery as the locked setup cell leaves it (call it there)."""
+    import sys
+
+    namespace = namespace if namespace is not None else sys._getframe(1).f_globals
+    modules = {name: sys.modules[name] for name in WATCHED if name in sys.modules}
+    _SEAL.clear()
+    _SEAL.update(
+        sys_modules=dict(sys.modules),
+        contents={name: dict(vars(m)) for name, m in modules.items()},
+        tensor=dict(vars(sys.modules["torch"].Tensor)) if "torch" in modules else {},
+        names={k: v for k, v in namespace.items() if not k.startswith("_")},
+        namespace=namespace,
+        hooks=_shell_hooks(_shell()),
+    )
+
+
+def _foreign(obj, roots):
+    """Where a Python function comes from, if not from a file of the environment."""
+    import os
+
+    code = getattr(obj, "__code__", None)
+    if code is None:
+        return None
+    path = os.path.realpath(code.co_filename) if code.co_filename.startswith("/") else code.co_filename
+    return None if path.startswith(roots) else code.co_filename
+
+
+def _env_wrapper(new, old, roots):
+    """Whether ``new`` is the environment's own wrapper of ``old`` (torch._dynamo wraps
+    torch.manual_seed when it is first imported, for example)."""
+    return getattr(new, "__wrapped__", None) is old and getattr(new, "__code__", None) is not None \
+        and _foreign(new, roots) is None
+
+
+def integrity_problems():
+    """What changed since seal() (a list of sentences; empty when nothing did)."""
+    import sys
+
+    if not _SEAL:
+        return ["the integrity seal is missing: the setup cell did not run or was changed"]
+    problems = []
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        problems.append("a trace or profile function is installed (sys.settrace/setprofile)")
+    import threading
+    if getattr(threading, "_trace_hook", None) or getattr(threading, "_profile_hook", None):
+        problems.append("a thread trace or profile hook is installed")
+    for name, mod in _SEAL["sys_modules"].items():
+        if sys.modules.get(name, mod) is not mod:
+            problems.append(f"the module {name} was replaced in sys.modules")
+    roots = _env_roots()
+    for name, before in _SEAL["contents"].items():
+        now = vars(sys.modules[name])
+        for attr, obj in before.items():
+            if name == "builtins" and (attr.startswith("_") or attr in IPYTHON_SWAPS):
+                continue  # the kernel itself swaps these on every execution
+            new = now.get(attr, obj)
+            if new is not obj and not _env_wrapper(new, obj, roots):
+                problems.append(f"{name}.{attr} was replaced")
+        for attr, obj in now.items():
+            if callable(obj) and attr not in before and name != "builtins":
+                where = _foreign(obj, roots)
+                if where:
+                    problems.append(f"{name}.{attr} was added by code in {where}")
+        mod_file = getattr(sys.modules[name], "__file__", None)
+        if mod_file and not mod_file.startswith(roots) and \
+                not __import__("os").path.realpath(mod_file).startswith(roots):
+            problems.append(f"the module {name} is loaded from {mod_file}, outside the environment")
+    if _SEAL["tensor"]:
+        now = vars(sys.modules["torch"].Tensor)
+        for attr, obj in _SEAL["tensor"].items():
+            if now.get(attr, obj) is not obj:
+                problems.append(f"torch.Tensor.{attr} was replaced")
+        problems += [f"torch.Tensor.{a} was added" for a in now if a not in _SEAL["tensor"]]
+    ns = _SEAL["namespace"]
+    for key, obj in _SEAL["names"].items():
+        if ns.get(key, obj) is not obj and (callable(obj) or type(obj).__name__ == "module"):
+            problems.append(f"the setup cell's {key} was rebound")
+    now_hooks = _shell_hooks(_shell())
+    for what, before in _SEAL["hooks"].items():
+        after = now_hooks.get(what, before)
+        if len(after) != len(before) or any(a is not b for a, b in zip(after, before)):
+            problems.append(f"IPython's {what} were changed")
+    return sorted(set(problems))
+
+
+def check_integrity():
+    """Raise TamperDetected if the test machinery changed since seal() (test cells call it first)."""
+    problems = integrity_problems()
+    if problems:
+        raise TamperDetected("integrity check failed, this test cannot be trusted: "
+                             + "; ".join(problems[:5])
+                             + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))

@@ -150,3 +150,18 @@ def test_export_lists_every_student(graded):
     assert set(by) == set(examples.specs(ROOT, assignment))
     assert by["unchanged"] == 0
     assert by["correct"] == max_total
+
+
+def test_review_list_flags_exactly_the_tamper_examples(graded):
+    """No typical mistake is taken for tampering; every tamper example is flagged with a reason."""
+    from grading import review
+
+    assignment, chunks = graded
+    specs = examples.specs(ROOT, assignment)
+    flagged = {}
+    for course in chunks:
+        for row in review.read(course):
+            if row["assignment"] == assignment and row["kind"] == "tamper":
+                flagged[row["student"]] = row["reason"]
+    assert sorted(flagged) == sorted(s for s, spec in specs.items() if spec.get("review")), flagged
+    assert all(flagged.values())

@@ -1,0 +1,70 @@
+"""The instructor's review list, ``review.csv`` at the course root.
+
+One row per finding: ``assignment, student, kind, tests, reason``.  ``kind``
+is ``tamper`` (the tests named were zeroed; an instructor must look) or
+``notice`` (a broken submission graded anyway: what happened).  Each
+autograde of a student replaces that student's rows for the assignment.
+Writers in parallel processes take a file lock.
+"""
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+from contextlib import contextmanager
+from pathlib import Path
+
+FIELDS = ["assignment", "student", "kind", "tests", "reason"]
+
+
+def path(course):
+    return Path(course) / "review.csv"
+
+
+@contextmanager
+def _locked(course):
+    lock = Path(course) / ".review.lock"
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read(course):
+    p = path(course)
+    if not p.exists():
+        return []
+    with open(p, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def replace(course, assignment, student, rows):
+    """Replace a student's rows for an assignment; return their previous rows."""
+    with _locked(course):
+        old = read(course)
+        mine = [r for r in old if r["assignment"] == assignment and r["student"] == student]
+        keep = [r for r in old if not (r["assignment"] == assignment and r["student"] == student)]
+        keep += [dict(assignment=assignment, student=student, **r) for r in rows]
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, FIELDS)
+        w.writeheader()
+        w.writerows(sorted(keep, key=lambda r: (r["assignment"], r["student"], r["kind"])))
+        tmp = path(course).with_suffix(".csv.tmp")
+        tmp.write_text(buf.getvalue())
+        tmp.replace(path(course))
+        return mine
+
+
+def render(course, assignment=None):
+    """The review list as text ('' when it is empty)."""
+    rows = [r for r in read(course) if assignment is None or r["assignment"] == assignment]
+    if not rows:
+        return ""
+    out = []
+    for r in rows:
+        tag = "REVIEW" if r["kind"] == "tamper" else "note  "
+        tests = f" [zeroed: {r['tests']}]" if r["tests"] else ""
+        out.append(f"  {tag} {r['assignment']}/{r['student']}{tests}: {r['reason']}")
+    return "\n".join(out)
