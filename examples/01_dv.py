@@ -21,6 +21,7 @@ SUBMISSIONS = {
         "lose": ["test_divergence"],
     },
     "divergence_in_bits": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"divergence": [("0.5 * (np.trace(cov) - d - logdet)",
                                   "0.5 * (np.trace(cov) - d - logdet) / np.log(2)")]},
         "lose": ["test_divergence"],
@@ -40,6 +41,7 @@ SUBMISSIONS = {
         "message": "exp(1000) overflows: use torch.logsumexp instead of .exp().mean().log().",
     },
     "dv_log_n_of_Z": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # divides by n instead of n': invisible while n == n'
         "edits": {"dv": [("np.log(Z_ref.shape[0])", "np.log(Z.shape[0])")]},
         "lose": ["test_dv_value"],
@@ -69,6 +71,7 @@ SUBMISSIONS = {
         "message": "train_step must call self.optimizer.step() after loss.backward().",
     },
     "trainer_no_zero_grad": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # gradients pile up across steps: Adam then follows their running sum
         "edits": {"dv_trainer": [("        self.optimizer.zero_grad(set_to_none=True)\n", "")]},
         "lose": TRAINER_TESTS,
@@ -88,6 +91,7 @@ SUBMISSIONS = {
         "lose": ["test_trainer_own_data"],
     },
     "trainer_global_net": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the loss ignores the network t it is given and calls the global net
         "edits": {"dv_trainer": [("return -DV(batch_Z, batch_Z_ref, t)",
                                   "return -DV(batch_Z, batch_Z_ref, net)")]},

@@ -53,6 +53,7 @@ SUBMISSIONS = {
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.hstack((x, y))")]},
     },
     "forward_concat_dim1": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.concat((x, y), dim=1)")]},
     },
     # --- resample ---------------------------------------------------------------
@@ -61,6 +62,7 @@ SUBMISSIONS = {
         "lose": ["test_resample_with_replacement", *PLOT_TEST],
     },
     "resample_always_with_replacement": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # rng.integers draws with replacement: rows repeat, no ValueError for size > n
         "edits": {"resample": [("rng.choice(data.shape[0], size=size, replace=replace)",
                                 "rng.integers(0, data.shape[0], size=size)")]},
@@ -95,6 +97,7 @@ SUBMISSIONS = {
         "message": "resample X' and Y' with independent indices",
     },
     "plot_ignores_slider": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"plot_resampled_with_replacement": [
             ("resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)",
              "resample(XY[:, [0]], n, replace=True), resample(XY[:, [1]], n, replace=True)")]},
@@ -106,6 +109,7 @@ SUBMISSIONS = {
         "lose": ["test_net"],
     },
     "forward_no_second_activation": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"net": [("a2 = F.elu(self.fc2(a1))", "a2 = self.fc2(a1)")]},
         "lose": ["test_net"],
     },
@@ -131,6 +135,7 @@ SUBMISSIONS = {
         "lose": ["test_mine_loss"],
     },
     "loss_beta_on_wrong_term": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
                                     "self.m = self.beta * L_.detach() + (1 - self.beta) * self.m")]},
         "lose": ["test_mine_loss"],
@@ -167,6 +172,7 @@ SUBMISSIONS = {
         "message": "minus log of the mean of exp(t) on n resampled pairs (X', Y')",
     },
     "estimate_joint_as_marginal": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
                                     "t_ = self.net(self.X, self.Y)")]},
         "lose": ["test_mine_estimate", "test_mine_trainer"],
