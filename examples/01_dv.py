@@ -85,6 +85,7 @@ SUBMISSIONS = {
         "message": "the trainer must use its own batch_Z and batch_Z_ref",
     },
     "trainer_global_device": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # moves the batches to the global DEVICE instead of using them where they are
         "edits": {"dv_trainer": [("return -DV(batch_Z, batch_Z_ref, t)",
                                   "return -DV(batch_Z.to(DEVICE), batch_Z_ref.to(DEVICE), t)")]},

@@ -85,6 +85,7 @@ SUBMISSIONS = {
     },
     # --- plot with replacement -------------------------------------------------------
     "plot_without_replacement": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"plot_resampled_with_replacement": [(", replace=True)", ")")]},
         "lose": PLOT_TEST,
     },

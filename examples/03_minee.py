@@ -119,6 +119,7 @@ SUBMISSIONS = {
         "message": "is not a product",
     },
     "reference_size_n": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # n samples instead of n'
         "edits": {"minee_trainer": [(_DRAW, _DRAW.replace("self.n_,", "self.n,"))]},
         "lose": [REFERENCE],
