@@ -57,6 +57,21 @@ def header(assignment):
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
 
 
+def visible_run(name, make_trainer, epochs, seeds):
+    """The visible trainer tests of 02 and 03: ``make_trainer(X, Y)`` trained for ``epochs``
+    epochs on the notebook's data (X and Y as columns), within 50% of the truth."""
+    rho, XY = helpers.seed_data()
+    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
+    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
+    truth = helpers.gaussian_mi(rho)
+    errors = []
+    for s in seeds:
+        torch.manual_seed(s)
+        errors.append(make_trainer(X, Y).step(epochs) - truth)
+    summarize(f"{name}, {epochs} epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
+              errors, round(0.5 * truth, 3))
+
+
 def dv(seeds):
     ns = defs.load(ROOT / "source/01_dv/01_dv.ipynb", ["init", "net", "dv", "dv_trainer"])
     Net, DVTrainer = ns["Net"], ns["DVTrainer"]
@@ -100,16 +115,7 @@ def mine(seeds):
         summarize(f"MINETrainer, 100 epochs, {data} rho={rho} (truth {truth:.3f}): estimate - truth",
                   errors, tol)
     # Visible trainer test: 50 epochs on the notebook's data, within 50% of the truth.
-    rho, XY = helpers.seed_data()
-    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
-    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
-    truth = helpers.gaussian_mi(rho)
-    errors = []
-    for s in seeds:
-        torch.manual_seed(s)
-        errors.append(MINETrainer(X, Y, Net(), n_iters_per_epoch=10).step(50) - truth)
-    summarize(f"MINETrainer, 50 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
-              errors, round(0.5 * truth, 3))
+    visible_run("MINETrainer", lambda X, Y: MINETrainer(X, Y, Net(), n_iters_per_epoch=10), 50, seeds)
     # Estimate test: one resampling of n pairs against the average over all pairs,
     # for the controlled t(x, y) = xy / 4 on the test's data (the shift c cancels).
     gen = torch.Generator().manual_seed(11)
@@ -167,16 +173,7 @@ def minee(seeds):
         summarize(f"MINEETrainer, 60 epochs, rho=0.9, {reference} reference, n'={n_} "
                   f"(truth {truth:.3f}): estimate - truth", errors, tol)
     # Visible trainer test: 40 epochs on the notebook's data, within 50% of the truth.
-    rho, XY = helpers.seed_data()
-    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
-    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
-    truth = helpers.gaussian_mi(rho)
-    errors = []
-    for s in seeds:
-        torch.manual_seed(s)
-        errors.append(MINEETrainer(X, Y).step(40) - truth)
-    summarize(f"MINEETrainer, 40 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
-              errors, round(0.5 * truth, 3))
+    visible_run("MINEETrainer", MINEETrainer, 40, seeds)
 
 
 def main(argv=None):
