@@ -3,8 +3,12 @@
     course build                 notebooks/*.md -> source/
     course release               build, then nbgrader generate_assignment -> release/
     course examples              write the bundled example submissions into submitted/
-    course autograde [--submissions DIR] [--assignment A]
-                                 copy DIR/<student>/<assignment>/ into submitted/, autograde
+    course autograde [--submissions DIR] [--assignment A] [--jobs N] [--force]
+                     [--scheduler tcp://HOST:8786] [--db URL]
+                                 copy DIR/<student>/<assignment>/ into submitted/, then grade
+                                 submissions side by side (N at a time, default: the number
+                                 of cores; or on a Dask cluster), skipping what is graded and
+                                 unchanged; one writer records the results in the gradebook
     course feedback              feedback HTML (hidden tests scrubbed) -> feedback/
     course export [--to FILE]    grades as CSV (nbgrader export)
     course report                the grade table, per test cell
@@ -17,11 +21,10 @@ import argparse
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, report
+from . import examples, nbg, report, scale
 from .paths import assignments, find_root
 
 
@@ -50,15 +53,17 @@ def cmd_autograde(args):
     course = Path(args.course)
     if getattr(args, "submissions", None):
         _collect(Path(args.submissions), course, _assignments(args))
-    for a in _assignments(args):
-        students = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{a}"))
-        if not students:
-            print(f"{a}: no submissions")
-            continue
-        t0 = time.time()
-        print(f"{a}: autograding {len(students)} submissions ...", flush=True)
-        nbg.autograde(course, a)
-        print(f"{a}: done in {time.time() - t0:.0f} s")
+    try:
+        summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
+                              scheduler=getattr(args, "scheduler", None),
+                              db_url=getattr(args, "db", None), force=getattr(args, "force", False),
+                              progress=False if getattr(args, "no_progress", False) else None)
+    except scale.GradingError as e:
+        print(f"course autograde: {e}", file=sys.stderr)
+        return 2
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed else 0
 
 
 def _collect(src, course, assignment_ids):
@@ -167,6 +172,16 @@ def main(argv=None):
         sub.add_parser(name)
     p = sub.add_parser("autograde")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="submissions graded side by side on this machine (default: number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster, e.g. tcp://host:8786, instead of local jobs")
+    p.add_argument("--db", metavar="URL",
+                   help="gradebook URL (default: CourseDirectory.db_url of nbgrader_config.py, "
+                        "else sqlite gradebook.db), e.g. postgresql+psycopg://user@host/grades")
+    p.add_argument("--force", action="store_true",
+                   help="grade again what is already graded and unchanged")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p = sub.add_parser("export")
     p.add_argument("--to", default="grades.csv")
     args = ap.parse_args(argv)
