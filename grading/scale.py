@@ -376,13 +376,21 @@ class Summary:
                f"wall time {self.wall_s:.1f} s, CPU time {self.cpu_s:.1f} s"
                + (f", {self.cpu_s / n:.1f} CPU-s per graded submission" if n else "")]
         for a, s, err in self.failed:
-            last = (err or "").strip().splitlines()[-1:] or ["?"]
-            out.append(f"  FAILED  {s}/{a}: {last[0][:200]}")
+            out.append(f"  FAILED  {s}/{a}: {_gist(err)}")
         for a, s, reasons in self.flagged:
             out.append(f"  REVIEW  {s}/{a}: {'; '.join(reasons)}")
         if self.failed or self.interrupted:
             out.append("run the same command again to grade what failed or was not reached")
         return out
+
+
+def _gist(error):
+    """The telling line of a failed job's log (nbgrader ends with generic ones)."""
+    lines = [ln.strip() for ln in (error or "?").strip().splitlines() if ln.strip()]
+    generic = ("Please see the", "There was an error processing", "failed (")
+    telling = [ln for ln in lines if not any(g in ln for g in generic)
+               and any(k in ln for k in ("Error", "Exception", "died", "Timeout", "Killed", "-9"))]
+    return (telling or lines or ["?"])[-1][:240]
 
 
 def find_submissions(course, assignments):
@@ -468,6 +476,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
             bar = tqdm(total=len(run), unit="sub", file=sys.stderr, dynamic_ncols=True,
                        disable=True if progress is False else (False if progress else None))
             bar_on = not bar.disable
+            finished = []
 
             def done(result):
                 a, s = result["assignment"], result["student"]
@@ -489,9 +498,10 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
                     writer.failed(a, s, digests[a, s], result["error"], result)
                     summary.failed.append((a, s, result["error"]))
                 bar.update(1)
+                finished.append((a, s))
                 if not bar_on:
                     status = "graded" if result["ok"] else "FAILED"
-                    print(f"[{bar.n}/{bar.total}] {status} {s}/{a} ({result.get('wall_s') or 0:.0f} s)",
+                    print(f"[{len(finished)}/{len(run)}] {status} {s}/{a} ({result.get('wall_s') or 0:.0f} s)",
                           file=out, flush=True)
 
             try:

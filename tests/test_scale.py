@@ -80,7 +80,8 @@ def autograded_outcome(course, batch=BATCH):
                 continue
             nb = nbformat.read(folder / f"{a}.ipynb", as_version=4)
             errors = {c.metadata.nbgrader["grade_id"]: any(o.output_type == "error" for o in c.outputs)
-                      for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+                      for c in nb.cells
+                      if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
             out[a, s] = (sorted(p.name for p in folder.iterdir()), errors)
     return out
 
