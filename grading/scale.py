@@ -144,14 +144,15 @@ def submission_scores(db_url, assignment, student):
 
 # --- the job: one submission, graded in a scratch course ------------------------------------
 
-def grade_job(common, assignment, student, files):
+def grade_job(common, assignment, student, files, own_process=True):
     """Grade one submission in a private scratch course; return the result as a dict.
 
     ``common``: {"config": bytes, "source": {path: bytes}, "gradebook": bytes} of the
     assignment (``prepare``); ``files``: the submission, {path: bytes}.  Runs in a
     thread of the grading command or in a Dask worker on any host; needs nothing of
     the course directory.  Never raises for a failed autograde: the result says
-    ``ok: False`` and why.
+    ``ok: False`` and why.  ``own_process``: no other job runs in this process (a Dask
+    worker with one thread), so the CPU time of its children is this job's.
     """
     t0 = time.time()
     cpu0 = _children_cpu()
@@ -185,7 +186,7 @@ def grade_job(common, assignment, student, files):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         result["wall_s"] = time.time() - t0
-        result["cpu_s"] = _children_cpu() - cpu0
+        result["cpu_s"] = _children_cpu() - cpu0 if own_process else None
 
 
 def _children_cpu():
@@ -537,7 +538,8 @@ def _self_and_children_cpu():
 def _run_local(jobs, run, common, files, done):
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
-        futures = [pool.submit(grade_job, common[a], a, s, files[a, s]) for a, s in run]
+        futures = [pool.submit(grade_job, common[a], a, s, files[a, s], own_process=False)
+                   for a, s in run]
         for f in as_completed(futures):
             done(f.result())
     finally:
