@@ -41,6 +41,7 @@ import socket
 import sys
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,10 +273,14 @@ class Writer:
         runs anything: the student, the submission (with its timestamp), and zero
         scores for notebooks that were not handed in.  Returns the assignment's
         notebook names."""
+        import sqlalchemy.exc
         from nbgrader.api import Gradebook
 
         submitted = Path(self.cd.format_path(self.cd.submitted_directory, s, a))
-        with Gradebook(self.db_url, self.course_id) as gb:
+        with Gradebook(self.db_url, self.course_id) as gb, warnings.catch_warnings():
+            # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush
+            # warnings; a serial autograde prints them too, into its own log.
+            warnings.simplefilter("ignore", sqlalchemy.exc.SAWarning)
             gb.update_or_create_student(s)
             assignment = gb.find_assignment(a)
             timestamp = self.cd.get_existing_timestamp(str(submitted))
@@ -552,7 +557,9 @@ def _run_dask(scheduler, run, common, files, done):
     own = isinstance(scheduler, str)
     client = Client(scheduler) if own else scheduler
     try:
-        shared = {a: client.scatter(c, broadcast=True) for a, c in common.items()}
+        # One future per assignment.  (Scattering the dict itself would scatter its
+        # values under its keys, "config", "source", ..., shared by every assignment.)
+        shared = {a: client.scatter([c], broadcast=True, hash=False)[0] for a, c in common.items()}
         futures = {}
         for a, s in run:
             f = client.submit(grade_job, shared[a], a, s, files[a, s], pure=False,
