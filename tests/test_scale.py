@@ -235,7 +235,7 @@ def test_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path):
     everyone = sorted([*tiny, "slow_correct"])
 
     proc = course_cmd(course, "--assignment", "scale_tiny", "autograde", "--jobs", "2")
-    victim, deadline = None, time.time() + 120
+    victim, deadline = None, time.time() + 600
     while victim is None and time.time() < deadline and proc.poll() is None:
         for child in psutil.Process(proc.pid).children():
             try:
@@ -270,7 +270,8 @@ def test_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path):
             f"({len(graded)} already graded and unchanged)") in output, output
     assert f"graded 1, failed {len(failing)}" in output, output
     rows2, counts = snapshot(url)
-    assert {k: v for k, v in rows2.items() if k[1] != "slow_correct"} == rows
+    others = lambda r: {k: v for k, v in r.items() if k[1] != "slow_correct"}  # noqa: E731
+    assert others(rows2) == others(rows), "a re-run changed submissions it had no reason to grade"
     assert scores_of(rows2)["scale_tiny", "slow_correct"] == {"test_squares": 2.0, "test_mean_square": 3.0}
     assert state(course) == {**{s: "graded" for s in [*graded, "slow_correct"]},
                              **{s: "failed" for s in failing}}
