@@ -25,5 +25,7 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # The exchange (used by the assignment list in JupyterLab) lives inside the
-# course, so that nothing needs root or /srv.
+# course, so that nothing needs root or /srv.  nbgrader does not create it, and
+# without it formgrader and the assignment list show an exchange error.
 c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)

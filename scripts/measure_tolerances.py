@@ -26,7 +26,8 @@ import torch  # noqa: E402
 
 import helpers  # noqa: E402
 from grading import defs  # noqa: E402
-from helpers.checks import coin_channel_mi, dv_grading_run, mine_grading_run  # noqa: E402
+from helpers.checks import (coin_channel_mi, dv_grading_run, mine_grading_run,  # noqa: E402
+                            minee_grading_run)
 
 
 def summarize(name, errors, tol, kind="abs"):
@@ -153,6 +154,31 @@ def mine(seeds):
               "(claim in the notebook, not a test)", rel, 0.05)
 
 
+def minee(seeds):
+    ns = defs.load(ROOT / "source/03_minee/03_minee.ipynb",
+                   ["init", "sample_reference", "net", "minee_trainer"])
+    MINEETrainer = ns["MINEETrainer"]
+    header("03_minee")
+    # Hidden trainer test: estimate - truth after 60 epochs, two references, n' != n.
+    truth = helpers.gaussian_mi(0.9)
+    for reference, n_, tol in [("uniform", 500, 0.35), ("gaussian", 2000, 0.3)]:
+        errors = [minee_grading_run(MINEETrainer, rho=0.9, seed=s, n_=n_, reference=reference) - truth
+                  for s in seeds]
+        summarize(f"MINEETrainer, 60 epochs, rho=0.9, {reference} reference, n'={n_} "
+                  f"(truth {truth:.3f}): estimate - truth", errors, tol)
+    # Visible trainer test: 40 epochs on the notebook's data, within 50% of the truth.
+    rho, XY = helpers.seed_data()
+    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
+    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
+    truth = helpers.gaussian_mi(rho)
+    errors = []
+    for s in seeds:
+        torch.manual_seed(s)
+        errors.append(MINEETrainer(X, Y).step(40) - truth)
+    summarize(f"MINEETrainer, 40 epochs on the notebook's data (truth {truth:.3f}): estimate - truth",
+              errors, round(0.5 * truth, 3))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=60)
@@ -161,7 +187,7 @@ def main(argv=None):
     torch.set_num_threads(1)
     seeds = range(1000, 1000 + args.seeds)  # disjoint from the seeds the tests use
     t0 = time.process_time()
-    for name, fn in [("01_dv", dv), ("02_mine", mine)]:
+    for name, fn in [("01_dv", dv), ("02_mine", mine), ("03_minee", minee)]:
         if args.only in (None, name):
             fn(seeds)
     print(f"\n{time.process_time() - t0:.0f} CPU-s", flush=True)
