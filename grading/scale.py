@@ -393,10 +393,11 @@ class Summary:
 def _gist(error):
     """The telling line of a failed job's log (nbgrader ends with generic ones)."""
     lines = [ln.strip() for ln in (error or "?").strip().splitlines() if ln.strip()]
-    generic = ("Please see the", "There was an error processing", "failed (")
+    generic = ("Please see the", "There was an error processing", "failed (", "Removing failed")
     telling = [ln for ln in lines if not any(g in ln for g in generic)
-               and any(k in ln for k in ("Error", "Exception", "died", "Timeout", "Killed", "-9"))]
-    return (telling or lines or ["?"])[-1][:240]
+               and any(k in ln for k in ("Error", "Exception", "died", "Timeout", "Killed"))]
+    # else the first line: nbg's "nbgrader autograde ... failed (<exit status>)"
+    return (telling[-1:] or lines[:1] or ["?"])[0][:240]
 
 
 def find_submissions(course, assignments):
