@@ -149,7 +149,7 @@ SUBMISSIONS = {
         # minimizes minus the MI estimate: t_X and t_Y then minimize their own bounds
         "edits": {"minee_trainer": [(_LOSS, "return -self.combine(d_XY, d_X, d_Y)")]},
         "lose": [LOSS, TRAINER],
-        "message": "should maximize its own DV bound",
+        "message": "Each network maximizes its own DV bound",
     },
     "loss_joint_only": {
         # trains net_XY only: d_X and d_Y are never estimated

@@ -2,7 +2,8 @@
 
 One mixed batch: the tiny fixture assignment `scale_tiny` (correct, untouched,
 typical mistakes, hostile submissions; about a second each) and two real
-`01_dv` submissions.  A serial, stock `nbgrader autograde` of the batch is the
+`01_dv` submissions.  A serial run of the course's sandboxed grader
+(`grading.nbg.autograde`, one nbgrader autograde per assignment) is the
 reference; every other way of grading it must leave exactly the same gradebook
 rows.
 """
@@ -111,10 +112,11 @@ FAILS = sorted(("scale_tiny", s) for s, spec in
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
-    """The reference: stock nbgrader, one submission after another, per assignment."""
+    """The reference: the course's serial grader (one nbgrader autograde per assignment,
+    every kernel in the sandbox, tamper checks after it), one submission after another."""
     course = make_batch_course(tmp_path_factory.mktemp("serial"))
     for a in BATCH:
-        nbg.run(course, "autograde", a, "--force", check=False, quiet=True)
+        nbg.autograde(course, a)
     rows, counts = snapshot(scale.coursedir(course).db_url)
     return course, rows, counts
 
