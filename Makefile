@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build release examples autograde feedback export report demo test lab bench tolerances clean
+.PHONY: setup build release examples autograde feedback export report demo test lab bench bench-grading tolerances clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,7 @@ build release examples feedback export report lab: setup
 	$(BIN)/course $@
 
 autograde: setup
-	$(BIN)/course autograde $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS))
+	$(BIN)/course autograde $(if $(SUBMISSIONS),--submissions $(SUBMISSIONS)) $(if $(JOBS),--jobs $(JOBS))
 
 demo: setup
 	$(BIN)/course demo
@@ -33,9 +33,12 @@ test: setup
 bench: setup
 	$(BIN)/python bench/bench_dv.py
 
+bench-grading: setup
+	$(BIN)/python bench/bench_grading.py $(BENCH_ARGS)
+
 tolerances: setup
 	$(BIN)/python scripts/measure_tolerances.py
 
 clean:
-	rm -rf submitted feedback exchange gradebook.db grades.csv review.csv .review.lock .grading runs
+	rm -rf submitted feedback exchange gradebook.db grades.csv review.csv .review.lock .grading .grading.lock runs
 	find autograded -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +

@@ -3,9 +3,13 @@
     course build                 notebooks/*.md -> source/
     course release               build, then nbgrader generate_assignment -> release/
     course examples              write the bundled example submissions into submitted/
-    course autograde [--submissions DIR] [--assignment A] [--timeout S]
-                                 copy DIR/<student>/<assignment>/ into submitted/, autograde
-                                 each kernel in the bubblewrap sandbox; print the review list
+    course autograde [--submissions DIR] [--assignment A] [--jobs N] [--force]
+                     [--scheduler tcp://HOST:8786] [--db URL] [--timeout S]
+                                 copy DIR/<student>/<assignment>/ into submitted/, then grade
+                                 submissions side by side (N at a time, default: the number
+                                 of cores; or on a Dask cluster), each kernel in the bubblewrap
+                                 sandbox, skipping what is graded and unchanged; one writer
+                                 records the results; print the review list
     course autograde --no-sandbox-i-trust-these-submissions
                                  the same without the sandbox: trusted submissions only
     course feedback              feedback HTML (hidden tests scrubbed) -> feedback/
@@ -20,12 +24,11 @@ import argparse
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, report, review
-from .sandbox import SandboxUnavailable
+from . import examples, nbg, report, review, scale
+from .sandbox import SandboxUnavailable, tools as sandbox_tools
 from .paths import assignments, find_root
 
 
@@ -58,22 +61,26 @@ def cmd_autograde(args):
               "the hidden tests, the gradebook and other students' work.", file=sys.stderr)
     if getattr(args, "submissions", None):
         _collect(Path(args.submissions), course, _assignments(args))
-    for a in _assignments(args):
-        students = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{a}"))
-        if not students:
-            print(f"{a}: no submissions")
-            continue
-        t0 = time.time()
-        print(f"{a}: autograding {len(students)} submissions "
-              f"{'in the sandbox' if sandbox else 'WITHOUT a sandbox'} ...", flush=True)
+    if sandbox:
         try:
-            nbg.autograde(course, a, sandbox=sandbox, timeout=getattr(args, "timeout", None))
+            sandbox_tools()  # before anything is graded: a clear error without bwrap
         except SandboxUnavailable as exc:
             print(f"course autograde: {exc}", file=sys.stderr)
             return 2
-        print(f"{a}: done in {time.time() - t0:.0f} s")
+    try:
+        summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
+                              scheduler=getattr(args, "scheduler", None),
+                              db_url=getattr(args, "db", None), force=getattr(args, "force", False),
+                              progress=False if getattr(args, "no_progress", False) else None,
+                              sandbox=sandbox, timeout=getattr(args, "timeout", None))
+    except scale.GradingError as e:
+        print(f"course autograde: {e}", file=sys.stderr)
+        return 2
+    for a in _assignments(args):
         _print_review(course, a)
-    return 0
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed else 0
 
 
 def _print_review(course, assignment):
@@ -195,6 +202,16 @@ def main(argv=None):
     p.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
     p.add_argument("--no-sandbox-i-trust-these-submissions", action="store_true",
                    help="run student code WITHOUT the bubblewrap sandbox, as you (trusted runs only)")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="submissions graded side by side on this machine (default: number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster, e.g. tcp://host:8786, instead of local jobs")
+    p.add_argument("--db", metavar="URL",
+                   help="gradebook URL (default: CourseDirectory.db_url of nbgrader_config.py, "
+                        "else sqlite gradebook.db), e.g. postgresql+psycopg://user@host/grades")
+    p.add_argument("--force", action="store_true",
+                   help="grade again what is already graded and unchanged")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p = sub.add_parser("export")
     p.add_argument("--to", default="grades.csv")
     args = ap.parse_args(argv)

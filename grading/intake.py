@@ -125,13 +125,10 @@ def _messages(nb):
 
 def finish(course, assignment, staged, proc=None, url=None):
     """Tamper checks, zeroing and the review list for each staged student; return those graded."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     course = Path(course)
     graded = []
     for s in staged.students:
         rows = [dict(kind="notice", tests="", reason=n) for n in staged.notices.get(s, [])]
-        zero = {}
         for name in notebook_names(course, assignment):
             out = course / "autograded" / s / assignment / name
             if not out.exists():
@@ -142,24 +139,40 @@ def finish(course, assignment, staged, proc=None, url=None):
             source = nbformat.read(str(course / "source" / assignment / name), as_version=4)
             tests, reasons = tamper.check(source, nb)
             if tests:
-                zero[name.removesuffix(".ipynb")] = tests
-                rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons)))
+                rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons),
+                                 notebook=name.removesuffix(".ipynb")))
             rows += [dict(kind="notice", tests="", reason=m) for m in _messages(nb)]
             graded.append(s)
-        old = review.replace(course, assignment, s, rows)
-        # Undo earlier zeroing, then zero what this grading found.
-        previously = {t for r in old if r["kind"] == "tamper" for t in r["tests"].split()}
-        with Gradebook(url or db_url(course)) as gb:
-            for name in notebook_names(course, assignment):
-                nb_id = name.removesuffix(".ipynb")
-                try:
-                    sub = gb.find_submission_notebook(nb_id, assignment, s)
-                except MissingEntry:
-                    continue
-                for g in sub.grades:
-                    if g.name in zero.get(nb_id, []):
-                        g.manual_score = 0.0
-                    elif g.name in previously and g.cell.cell_type == "code":
-                        g.manual_score = None
-            gb.db.commit()
+        record_findings(course, assignment, s, rows, url or db_url(course))
     return graded
+
+
+def record_findings(course, assignment, student, rows, url):
+    """Put a student's findings on the review list and zero the tampered tests.
+
+    ``rows``: review rows (kind, tests, reason).  Tests zeroed by an earlier
+    grading that this one does not flag get their automatic score back.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    zero = {}
+    for r in rows:
+        if r["kind"] == "tamper" and r.get("tests"):
+            zero.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
+    old = review.replace(course, assignment, student,
+                         [{k: r[k] for k in ("kind", "tests", "reason")} for r in rows])
+    previously = {t for r in old if r["kind"] == "tamper" for t in r["tests"].split()}
+    flagged = set().union(*zero.values()) if zero else set()
+    with Gradebook(url) as gb:
+        for name in notebook_names(course, assignment):
+            nb_id = name.removesuffix(".ipynb")
+            try:
+                sub = gb.find_submission_notebook(nb_id, assignment, student)
+            except MissingEntry:
+                continue
+            for g in sub.grades:
+                if g.name in zero.get(nb_id, set()) | zero.get("", set()):
+                    g.manual_score = 0.0
+                elif g.name in previously and g.name not in flagged and g.cell.cell_type == "code":
+                    g.manual_score = None
+        gb.db.commit()

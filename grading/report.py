@@ -7,7 +7,11 @@ from nbgrader.api import Gradebook, MissingEntry
 
 
 def db_url(course):
-    return f"sqlite:///{Path(course).resolve() / 'gradebook.db'}"
+    """The course's gradebook: ``CourseDirectory.db_url`` of its nbgrader_config.py
+    (for example a PostgreSQL server), else nbgrader's default ``gradebook.db``."""
+    from .scale import coursedir
+
+    return coursedir(course).db_url
 
 
 def autograded_max(course, assignment, url=None):
