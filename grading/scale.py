@@ -342,8 +342,10 @@ class Writer:
 
         rows = result.get("review_rows") or []
         intake.record_findings(self.course, a, s, rows, self.db_url)
+        # the review list, as review.csv has it: tampering, and the sandbox's notices
+        # (a dead kernel, a notebook that could not be read, ...)
         review = [f"tampering, zeroed {r['tests'] or 'nothing'}: {r['reason']}"
-                  for r in rows if r["kind"] == "tamper"]
+                  if r["kind"] == "tamper" else f"{r['kind']}: {r['reason']}" for r in rows]
         recorded = submission_scores(self.db_url, a, s)
         if recorded != result["scores"]:
             review.append("the job's scratch gradebook disagrees with the recorded scores "
