@@ -49,6 +49,8 @@ def autograde(course, assignment, student=None, force=True, sandbox=True, timeou
     left out.  After grading, tampering zeroes the affected test cells
     (grading/tamper.py), and every finding goes to the course's review list
     (``review.csv``).  Safe to run in parallel processes, one student each.
+    Returns the finished process; its ``kernel_cpu_s`` is the CPU time of the
+    sandboxed kernels, which this process's RUSAGE_CHILDREN does not count.
     """
     from . import intake, sandbox as sandbox_mod
 
@@ -69,6 +71,9 @@ def autograde(course, assignment, student=None, force=True, sandbox=True, timeou
             args += box.nbgrader_args()
             extra_env.update(box.env())
         proc = run(course, *args, quiet=True, check=False, extra_env=extra_env)
+        # CPU seconds of the kernels that nbgrader's own children's time does not hold
+        # (a sandboxed kernel's time stops at its pid namespace: see sandbox.KERNEL_LAUNCHER)
+        proc.kernel_cpu_s = sandbox_mod.kernel_cpu(proc.stdout) if box else 0.0
         graded = intake.finish(course, assignment, staged, proc)
         if proc.returncode != 0 and not graded:
             raise NbgraderError(f"nbgrader {' '.join(args[:2])} failed ({proc.returncode}):\n"

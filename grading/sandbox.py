@@ -42,6 +42,41 @@ INSTALL_HINT = ("bubblewrap is not installed: install it with `apt-get install b
                 "trusted submissions without a sandbox: "
                 "`course autograde --no-sandbox-i-trust-these-submissions`.")
 
+# The kernel's parent inside the sandbox.  A process in a new pid namespace does
+# not pass its children's CPU time up when it exits (measured: a kernel that
+# burns 4 CPU-s in a cell adds 0.0 s to nbgrader's RUSAGE_CHILDREN with
+# --unshare-pid, 4 s without), so this parent waits for the kernel and writes
+# the kernel's CPU time on stderr, which nbgrader's output carries
+# (``kernel_cpu`` reads it).  Statistics only: a student could write a line of
+# the same form on the kernel's own stderr; grades never depend on it.
+KERNEL_CPU_LINE = "course-sandbox: kernel CPU "
+KERNEL_LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "k = subprocess.Popen([sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n"
+    "while True:\n"
+    "    try:\n"
+    "        code = k.wait()\n"
+    "        break\n"
+    "    except KeyboardInterrupt:\n"
+    "        pass\n"
+    "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    f"sys.stderr.write('{KERNEL_CPU_LINE}%.3f s\\n' % (r.ru_utime + r.ru_stime))\n"
+    "sys.stderr.flush()\n"
+    "sys.exit(code if code >= 0 else 128 - code)\n")
+
+
+def kernel_cpu(output):
+    """The CPU seconds of the sandboxed kernels whose lines are in nbgrader's output."""
+    total = 0.0
+    for line in output.splitlines():
+        if line.startswith(KERNEL_CPU_LINE):
+            try:
+                total += float(line[len(KERNEL_CPU_LINE):].split()[0])
+            except (ValueError, IndexError):
+                pass
+    return total
+
+
 # Limits of one grading kernel (the per-cell time limit is nbgrader's Execute.timeout).
 MEMORY_MB = 2048        # RLIMIT_AS: address space of each process, torch included
 NPROC = 64              # RLIMIT_NPROC: processes and threads of the kernel's uid
@@ -161,7 +196,7 @@ class Sandbox:
             "  " + " ".join(_shell_word(w) for w in self.bwrap_argv()) + ' "${ENVS[@]}" \\',
             f"  {q(self.tools['setpriv'])} --reuid=$KUID --regid=$KUID --clear-groups "
             "--inh-caps=-all --bounding-set=-all --no-new-privs -- \\",
-            f"  {q(sys.executable)} -m ipykernel_launcher -f \"$CONN\"",
+            f"  {q(sys.executable)} -c {q(KERNEL_LAUNCHER)} \"$CONN\"",
             "",
         ]
         return "\n".join(lines)

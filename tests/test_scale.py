@@ -237,7 +237,7 @@ def state(course):
 def test_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path):
     import psutil
 
-    tiny = BATCH["scale_tiny"]
+    tiny = ["correct", "squares_from_one", "unchanged"]  # and one slow submission
     course = make_batch_course(tmp_path / "c", batch={"scale_tiny": tiny})
     # One slow submission, whose worker is killed while its kernel runs.
     slow = examples.make_submission(
