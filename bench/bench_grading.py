@@ -89,10 +89,12 @@ def run_mode(mode, course, jobs):
     t0, c0 = time.time(), children_cpu()
     extra = {}
     if mode == "serial":
-        # the sandboxed kernels' CPU time does not reach RUSAGE_CHILDREN (see nbg.autograde)
-        extra["kernel_cpu_s"] = nbg.autograde(course, ASSIGNMENT).kernel_cpu_s
+        # a forked nbgrader's and the sandboxed kernels' CPU time do not reach
+        # RUSAGE_CHILDREN (see nbg.autograde)
+        extra["uncounted_cpu_s"] = nbg.autograde(course, ASSIGNMENT).uncounted_cpu_s
     elif mode == "stock":
-        nbg.run(course, "autograde", ASSIGNMENT, "--force", quiet=True, check=False)
+        extra["uncounted_cpu_s"] = nbg.run(course, "autograde", ASSIGNMENT, "--force", quiet=True,
+                                           check=False).uncounted_cpu_s
     else:
         k = 1 if mode == "jobs1" else jobs
         summary = scale.grade(course, [ASSIGNMENT], jobs=k, force=True, progress=None)
@@ -103,7 +105,7 @@ def run_mode(mode, course, jobs):
     wall, cpu = time.time() - t0, children_cpu() - c0
     # CPU: nbgrader and the kernels; for the course's command, its own summary's figure
     # (its nbgrader processes, their sandboxed kernels, and the command itself: the writer)
-    cpu = extra.get("summary_cpu_s", cpu + extra.get("kernel_cpu_s", 0.0))
+    cpu = extra.get("summary_cpu_s", cpu + extra.get("uncounted_cpu_s", 0.0))
     return {"mode": mode, "wall_s": wall, "cpu_s": cpu, **extra}
 
 

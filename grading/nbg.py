@@ -23,14 +23,28 @@ def kernel_env(extra=None):
 
 
 def run(course, *args, check=True, quiet=False, extra_env=None):
-    """``nbgrader ARGS`` in the course directory, with this interpreter's nbgrader."""
-    cmd = [sys.executable, "-m", "nbgrader", *map(str, args)]
-    proc = subprocess.run(cmd, cwd=str(course), env=kernel_env(extra_env), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    """``nbgrader ARGS`` in the course directory, with this interpreter's nbgrader.
+
+    Forked from a process that has nbgrader imported (grading/forked.py) where
+    possible, else ``python -m nbgrader``; the same command either way.  The
+    result's ``uncounted_cpu_s`` is the CPU time of the command that this
+    process's RUSAGE_CHILDREN does not include (a forked command's).
+    """
+    from . import forked
+
+    args = [str(a) for a in args]
+    env = kernel_env(extra_env)
+    if forked.available():
+        proc = forked.run(args, course, env)
+        proc.uncounted_cpu_s = proc.cpu_s
+    else:
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=str(course), env=env,
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc.uncounted_cpu_s = 0.0
     if not quiet:
         sys.stdout.write(proc.stdout)
     if check and proc.returncode != 0:
-        raise NbgraderError(f"nbgrader {' '.join(map(str, args))} failed ({proc.returncode}):\n"
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
                             + proc.stdout[-4000:])
     return proc
 
@@ -49,8 +63,9 @@ def autograde(course, assignment, student=None, force=True, sandbox=True, timeou
     left out.  After grading, tampering zeroes the affected test cells
     (grading/tamper.py), and every finding goes to the course's review list
     (``review.csv``).  Safe to run in parallel processes, one student each.
-    Returns the finished process; its ``kernel_cpu_s`` is the CPU time of the
-    sandboxed kernels, which this process's RUSAGE_CHILDREN does not count.
+    Returns the finished process; its ``uncounted_cpu_s`` is the CPU time of
+    nbgrader and its kernels that this process's RUSAGE_CHILDREN does not count
+    (a forked nbgrader's, and the sandboxed kernels', ``kernel_cpu_s``).
     """
     from . import intake, sandbox as sandbox_mod
 
@@ -74,6 +89,12 @@ def autograde(course, assignment, student=None, force=True, sandbox=True, timeou
         # CPU seconds of the kernels that nbgrader's own children's time does not hold
         # (a sandboxed kernel's time stops at its pid namespace: see sandbox.KERNEL_LAUNCHER)
         proc.kernel_cpu_s = sandbox_mod.kernel_cpu(proc.stdout) if box else 0.0
+        proc.uncounted_cpu_s += proc.kernel_cpu_s
+        if proc.returncode < 0:
+            # killed by a signal mid-run: what it left in autograded/ is unfinished (a
+            # notebook copied but not executed would score as if every test passed)
+            raise NbgraderError(f"nbgrader {' '.join(args[:2])} was killed by signal "
+                                f"{-proc.returncode}:\n" + proc.stdout[-4000:])
         graded = intake.finish(course, assignment, staged, proc)
         if proc.returncode != 0 and not graded:
             raise NbgraderError(f"nbgrader {' '.join(args[:2])} failed ({proc.returncode}):\n"

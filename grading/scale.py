@@ -171,7 +171,7 @@ def grade_job(common, assignment, student, files, own_process=True):
         try:
             proc = nbg.autograde(scratch, assignment, student=student,
                                  sandbox=common.get("sandbox", True), timeout=common.get("timeout"))
-            result["kernel_cpu_s"] = proc.kernel_cpu_s
+            result["uncounted_cpu_s"] = proc.uncounted_cpu_s
         except nbg.NbgraderError as e:
             result["error"] = str(e)[-2000:]
             return result
@@ -192,8 +192,8 @@ def grade_job(common, assignment, student, files, own_process=True):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         result["wall_s"] = time.time() - t0
-        # the sandboxed kernels' CPU time is reported apart (see nbg.autograde)
-        result["cpu_s"] = (_children_cpu() - cpu0 + result.get("kernel_cpu_s", 0.0)
+        # a forked nbgrader's and the sandboxed kernels' CPU time come apart (nbg.autograde)
+        result["cpu_s"] = (_children_cpu() - cpu0 + result.get("uncounted_cpu_s", 0.0)
                            if own_process else None)
 
 
@@ -465,7 +465,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
     course = Path(course).resolve()
     t0, cpu0 = time.time(), _self_and_children_cpu()
     summary = Summary()
-    kernel_cpu = [0.0]  # the sandboxed kernels' CPU seconds, as the jobs report them
+    uncounted_cpu = [0.0]  # CPU-s of the jobs' forked nbgrader and sandboxed kernels
     todo = find_submissions(course, assignments)
     for a in assignments:
         if not any(x == a for x, _ in todo):
@@ -519,7 +519,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
                             summary.cpu_s += result.get("cpu_s") or 0.0
                         if review:
                             summary.flagged.append((a, s, review))
-                kernel_cpu[0] += result.get("kernel_cpu_s") or 0.0
+                uncounted_cpu[0] += result.get("uncounted_cpu_s") or 0.0
                 if not result["ok"]:
                     writer.failed(a, s, digests[a, s], result["error"], result)
                     summary.failed.append((a, s, result["error"]))
@@ -543,8 +543,8 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    if not scheduler:  # this process, its nbgrader processes, and their sandboxed kernels
-        summary.cpu_s = _self_and_children_cpu() - cpu0 + kernel_cpu[0]
+    if not scheduler:  # this process, its nbgrader processes, and their kernels
+        summary.cpu_s = _self_and_children_cpu() - cpu0 + uncounted_cpu[0]
     else:
         summary.cpu_s += _self_and_children_cpu() - cpu0
     for line in summary.lines():

@@ -14,7 +14,7 @@ from .data import (
 )
 from .device import get_device, single_thread
 from .fast import CompiledAdam
-from .logs import grading, make_writer
+from .logs import grading, make_writer, quick
 from .plots import plot_net_heatmap, plot_samples_with_kde, plot_training_curve
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "get_device",
     "single_thread",
     "grading",
+    "quick",
     "make_writer",
     "plot_net_heatmap",
     "plot_samples_with_kde",

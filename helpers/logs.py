@@ -11,6 +11,21 @@ def grading():
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
+QUICK_ENV = "MI_COURSE_QUICK"
+
+
+def quick():
+    """True when the notebooks' ungraded demonstrations should train for a few epochs only.
+
+    That is while nbgrader executes the notebook, or when the environment sets
+    ``MI_COURSE_QUICK=1`` before JupyterLab starts: a first pass through a notebook
+    on a slow laptop, or a test of the notebook's interface.  The exercises, the
+    tests and the sliders are the same either way; only the long training runs of
+    the demonstrations are cut short, and their printed results say less.
+    """
+    return grading() or os.environ.get(QUICK_ENV, "").strip() not in ("", "0")
+
+
 def make_writer(name, root="runs", enabled=None):
     """A TensorBoard ``SummaryWriter`` writing to ``root/<name>-<timestamp>``.
 

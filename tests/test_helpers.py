@@ -118,3 +118,17 @@ def test_checks_explain_and_return_nothing():
     with pytest.raises(AssertionError, match=r"0\.500 nats below the true value 1\.000"):
         checks.check_estimate(0.5, 1.0, 0.1)
     assert checks.check_estimate(0.95, 1.0, 0.1) is None
+
+
+def test_quick_mode(monkeypatch):
+    """The demonstrations run short while graded or with MI_COURSE_QUICK set (not "0")."""
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("MI_COURSE_QUICK", raising=False)
+    assert not helpers.quick()
+    monkeypatch.setenv("MI_COURSE_QUICK", "0")
+    assert not helpers.quick()
+    monkeypatch.setenv("MI_COURSE_QUICK", "1")
+    assert helpers.quick()
+    monkeypatch.delenv("MI_COURSE_QUICK")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    assert helpers.quick() and helpers.grading()

@@ -250,9 +250,11 @@ def test_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path):
     proc = course_cmd(course, "--assignment", "scale_tiny", "autograde", "--jobs", "2")
     victim, deadline = None, time.time() + 600
     while victim is None and time.time() < deadline and proc.poll() is None:
-        for child in psutil.Process(proc.pid).children():
+        # the job's nbgrader process (forked from the command's forkserver, or its child),
+        # which runs in the job's scratch course
+        for child in psutil.Process(proc.pid).children(recursive=True):
             try:
-                if "grade-scale_tiny-slow_correct-" in child.cwd():
+                if Path(child.cwd()).name.startswith("grade-scale_tiny-slow_correct-"):
                     victim = child
             except psutil.Error:
                 pass
