@@ -113,10 +113,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=40, help="submissions (default 40)")
     ap.add_argument("--jobs", type=int, default=2, help="K of the parallel run (default 2)")
-    ap.add_argument("--modes", default=None, help="comma-separated, default serial,jobsK,jobs1")
+    ap.add_argument("--modes", default=None, help="comma-separated from serial, stock, jobs1, jobsK (default serial,jobsK)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
-    modes = (args.modes or f"serial,jobs{args.jobs},jobs1").split(",")
+    modes = (args.modes or f"serial,jobs{args.jobs}").split(",")
     load0 = os.getloadavg()
     print(f"{args.n} submissions of {ASSIGNMENT}; {os.cpu_count()} cores; "
           f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}", flush=True)

@@ -3,8 +3,9 @@
 One mixed batch of the tiny fixture assignment `scale_tiny`: correct, untouched,
 typical-mistake and hostile submissions (a tamper, a killed kernel, a flood of
 output), each a second of kernel time, so that the test is about the grader
-and not the training.  (The real notebooks' examples go through the same
-parallel path in tests/test_autograde.py.)  A serial run of the course's sandboxed grader
+and not the training.  (Real notebooks go through the same path in `make
+demo`, whose report checks every example's scores, and in
+bench/bench_grading.py, which checks serial and parallel scores agree.)  A serial run of the course's sandboxed grader
 (`grading.nbg.autograde`, one nbgrader autograde per assignment) is the
 reference; every other way of grading it must leave exactly the same gradebook
 rows.
