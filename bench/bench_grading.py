@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -43,11 +42,6 @@ os.environ["OMP_NUM_THREADS"] = "1"
 from grading import examples, nbg, scale  # noqa: E402
 
 ASSIGNMENT = "01_dv"
-
-
-def children_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def make_course(dest, n):
@@ -86,7 +80,7 @@ def scores(course):
 
 
 def run_mode(mode, course, jobs):
-    t0, c0 = time.time(), children_cpu()
+    t0, c0 = time.time(), nbg.cpu_seconds(own=False)
     extra = {}
     if mode == "serial":
         # a forked nbgrader's and the sandboxed kernels' CPU time do not reach
@@ -102,7 +96,7 @@ def run_mode(mode, course, jobs):
                  "summary_cpu_s": summary.cpu_s,
                  "job_wall_s_mean": (sum(summary.job_wall_s) / len(summary.job_wall_s)
                                      if summary.job_wall_s else None)}
-    wall, cpu = time.time() - t0, children_cpu() - c0
+    wall, cpu = time.time() - t0, nbg.cpu_seconds(own=False) - c0
     # CPU: nbgrader and the kernels; for the course's command, its own summary's figure
     # (its nbgrader processes, their sandboxed kernels, and the command itself: the writer)
     cpu = extra.get("summary_cpu_s", cpu + extra.get("uncounted_cpu_s", 0.0))

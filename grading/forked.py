@@ -56,8 +56,9 @@ def _ctx():
 
 def _child(argv, cwd, env, out_path, cpu_path):
     """In the forked process: run nbgrader, then report the CPU time and exit."""
-    import resource
     import traceback
+
+    from .nbg import cpu_seconds
 
     code = 1
     try:
@@ -83,12 +84,8 @@ def _child(argv, cwd, env, out_path, cpu_path):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-            total = 0.0
-            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-                r = resource.getrusage(who)
-                total += r.ru_utime + r.ru_stime
             with open(cpu_path, "w") as f:
-                f.write(f"{total:.3f}\n")
+                f.write(f"{cpu_seconds():.3f}\n")
         finally:
             os._exit(code)
 

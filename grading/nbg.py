@@ -22,6 +22,14 @@ def kernel_env(extra=None):
     return env
 
 
+def cpu_seconds(own=True, children=True):
+    """User + system CPU seconds of this process and/or of the children it has waited for."""
+    import resource
+
+    who = ([resource.RUSAGE_SELF] if own else []) + ([resource.RUSAGE_CHILDREN] if children else [])
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, who))
+
+
 def run(course, *args, check=True, quiet=False, extra_env=None):
     """``nbgrader ARGS`` in the course directory, with this interpreter's nbgrader.
 

@@ -35,7 +35,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
-import resource
 import shutil
 import socket
 import sys
@@ -156,7 +155,7 @@ def grade_job(common, assignment, student, files, own_process=True):
     worker with one thread), so the CPU time of its children is this job's.
     """
     t0 = time.time()
-    cpu0 = _children_cpu()
+    cpu0 = nbg.cpu_seconds(own=False)
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-{student}-"))
     result = {"assignment": assignment, "student": student, "host": socket.gethostname(),
               "ok": False, "error": None, "files": {}, "scores": {}}
@@ -193,13 +192,8 @@ def grade_job(common, assignment, student, files, own_process=True):
         shutil.rmtree(scratch, ignore_errors=True)
         result["wall_s"] = time.time() - t0
         # a forked nbgrader's and the sandboxed kernels' CPU time come apart (nbg.autograde)
-        result["cpu_s"] = (_children_cpu() - cpu0 + result.get("uncounted_cpu_s", 0.0)
+        result["cpu_s"] = (nbg.cpu_seconds(own=False) - cpu0 + result.get("uncounted_cpu_s", 0.0)
                            if own_process else None)
-
-
-def _children_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 # --- the writer: records results in the real gradebook ---------------------------------------
@@ -463,9 +457,8 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
     from tqdm import tqdm
 
     course = Path(course).resolve()
-    t0, cpu0 = time.time(), _self_and_children_cpu()
+    t0, cpu0 = time.time(), nbg.cpu_seconds()
     summary = Summary()
-    uncounted_cpu = [0.0]  # CPU-s of the jobs' forked nbgrader and sandboxed kernels
     todo = find_submissions(course, assignments)
     for a in assignments:
         if not any(x == a for x, _ in todo):
@@ -515,11 +508,11 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
                     else:
                         summary.graded.append((a, s))
                         summary.job_wall_s.append(result.get("wall_s") or 0.0)
-                        if scheduler:  # CPU spent on the workers; locally it is this process's children
-                            summary.cpu_s += result.get("cpu_s") or 0.0
                         if review:
                             summary.flagged.append((a, s, review))
-                uncounted_cpu[0] += result.get("uncounted_cpu_s") or 0.0
+                # The CPU time a job reports: on a Dask worker all of it; here only what
+                # this process's RUSAGE_CHILDREN misses (a forked nbgrader, sandboxed kernels).
+                summary.cpu_s += result.get("cpu_s" if scheduler else "uncounted_cpu_s") or 0.0
                 if not result["ok"]:
                     writer.failed(a, s, digests[a, s], result["error"], result)
                     summary.failed.append((a, s, result["error"]))
@@ -543,21 +536,10 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    if not scheduler:  # this process, its nbgrader processes, and their kernels
-        summary.cpu_s = _self_and_children_cpu() - cpu0 + uncounted_cpu[0]
-    else:
-        summary.cpu_s += _self_and_children_cpu() - cpu0
+    summary.cpu_s += nbg.cpu_seconds() - cpu0  # this process (the writer) and its children
     for line in summary.lines():
         print(line, file=out)
     return summary
-
-
-def _self_and_children_cpu():
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        r = resource.getrusage(who)
-        total += r.ru_utime + r.ru_stime
-    return total
 
 
 def _run_local(jobs, run, common, files, done):
