@@ -2,24 +2,134 @@
 
 This is the one bridge between the student side and the grading side.  It
 holds no answers and no hidden tests: only comparisons that explain
-themselves and the fixed grading procedures that hidden tests run (their
-tolerances live in the test cells).  A student can read it, by design.
+themselves and the fixed grading procedures that hidden tests run.  A student
+can read it, by design.
+
+**Verdicts are decided outside the kernel.**  While a notebook is autograded
+(``NBGRADER_EXECUTION=autograde``) or recorded (``COURSE_RECORD=1``), every
+``check_*`` call also *reports* what it checked: a display output of MIME type
+``REPORT_MIME`` holding the check's name (``what``), its kind and the value
+seen.  The grader reads those reports in its own process and compares each
+value with the instructor-side record (``expected/<assignment>.json``, made by
+``course record`` from the reference solution): the expected values, truths
+and tolerances there, never the ones in the kernel.  So patching anything in
+the kernel (this module, numpy, torch, builtins, the checker's frames) cannot
+turn a failing hidden check into a pass; at best it stops a report, which
+fails the test.  Hidden tests pass ``REFERENCE`` where a value is "what the
+reference solution computes": that value exists only in the record.
+
+The in-kernel assertions stay: they give the student the message at once,
+and for the visible checks and Validate they are the whole check.
+
+Values are read through exact built-in types only (``int``, ``float``,
+``bool``, numpy scalars and arrays, plain ``torch.Tensor``): a student's
+object is never asked to convert itself (its ``__float__`` could read the
+checker's frame).
 """
 from __future__ import annotations
 
 import math
+import os
+
+REPORT_MIME = "application/vnd.mi-course.check+json"
+
+
+class _Reference:
+    """``REFERENCE``: the value the reference solution computes, kept in the grader's record."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "REFERENCE"
+
+    def __reduce__(self):
+        return "REFERENCE"
+
+
+REFERENCE = _Reference()
+
+
+def reporting():
+    """Whether checks report to the grader (autograding or recording), not only assert."""
+    return (os.environ.get("NBGRADER_EXECUTION") == "autograde"
+            or os.environ.get("COURSE_RECORD") == "1")
+
+
+def plain(value, what="the value"):
+    """``value`` as built-in Python numbers (a float, or nested lists of floats).
+
+    Accepts only exact built-in types: bool, int, float, numpy scalars and arrays,
+    and plain ``torch.Tensor`` / ``nn.Parameter``.  Anything else (a subclass, a
+    student-defined object) raises AssertionError without calling its methods.
+    """
+    import sys
+
+    t = type(value)
+    if t is bool or t is int or t is float:
+        return float(value)
+    if t is list or t is tuple:
+        return [plain(v, what) for v in value]
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if t is np.ndarray:
+            return np.ndarray.tolist(np.ndarray.astype(value, np.float64))
+        if t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_):
+            return float(np.float64(value))
+    torch = sys.modules.get("torch")
+    if torch is not None and t in (torch.Tensor, torch.nn.Parameter):
+        base = torch.Tensor
+        data = base.detach(value)
+        data = base.to(data, device="cpu", dtype=torch.float64)
+        return base.tolist(data) if base.dim(data) else base.item(data)
+    raise AssertionError(f"{what}: expected a number, an array or a plain tensor, got "
+                         f"{t.__module__}.{t.__qualname__}")
+
+
+def _json_value(v):
+    """Floats (nested) with NaN and infinities as strings, for strict JSON."""
+    if isinstance(v, list):
+        return [_json_value(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if v != v else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def report(kind, what, value=None, **spec):
+    """Report one check to the grader (only while autograding or recording).
+
+    ``what`` names the check and must be the same on every run: never put a
+    value computed by the student's code into it.  ``spec`` holds the check's
+    parameters (expected, truth, tol, ...): the grader uses the recorded ones.
+    """
+    if not reporting():
+        return
+    try:
+        seen = plain(value, what) if value is not None else None
+        error = None
+    except AssertionError as exc:
+        seen, error = None, str(exc)
+    payload = {"what": str(what), "kind": kind, "value": _json_value(seen), "error": error,
+               "spec": {k: (None if v is REFERENCE else _json_value(plain(v, k)) if
+                            not isinstance(v, str) else v) for k, v in spec.items()}}
+    from IPython.display import display
+
+    display({REPORT_MIME: payload}, raw=True)
 
 
 def _as_float(value, what):
-    if hasattr(value, "detach"):  # a tensor that requires grad: no warning (stderr fails a test)
-        value = value.detach()
-    try:
-        return float(value)
-    except Exception as exc:  # tensors with more than one element, None, ...
-        raise AssertionError(
-            f"{what}: expected a single number, got {type(value).__name__} "
-            f"{_short(value)} ({exc})"
-        ) from None
+    got = plain(value, what)
+    if isinstance(got, list):
+        flat = _flatten(got)
+        if len(flat) != 1:
+            raise AssertionError(f"{what}: expected a single number, got {len(flat)} values")
+        got = flat[0]
+    return got
+
+
+def _flatten(v):
+    if isinstance(v, list):
+        return [x for item in v for x in _flatten(item)]
+    return [v]
 
 
 def _short(value, limit=80):
@@ -30,12 +140,19 @@ def _short(value, limit=80):
 def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
     """Assert that ``value`` is a finite number close to ``expected``.
 
-    The message names the quantity, what was expected and what was seen,
-    and adds ``hint`` (a likely cause) when they differ.  Like every check
-    here it returns None: nbgrader would read a number that a test cell
-    displays as partial credit.
+    ``expected=REFERENCE`` (hidden tests): the reference solution's value, known
+    only to the grader; the kernel then only reports.  The message names the
+    quantity, what was expected and what was seen, and adds ``hint`` (a likely
+    cause) when they differ.  Like every check here it returns None.
     """
+    report("close", what, value, expected=expected, atol=atol, rtol=rtol, hint=hint)
     got = _as_float(value, what)
+    if expected is REFERENCE:
+        if not math.isfinite(got):
+            raise AssertionError(f"{what}: expected a finite value, got {got}. "
+                                 + (hint or "Look for an exp() that overflows or a log of 0."))
+        return
+    expected = _as_float(expected, "the expected value")
     if not math.isfinite(got):
         raise AssertionError(
             f"{what}: expected the finite value {expected:.6g}, got {got}. "
@@ -49,6 +166,7 @@ def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
 
 def check_finite(value, what, hint=""):
     """Assert that ``value`` is a finite number."""
+    report("finite", what, value, hint=hint)
     got = _as_float(value, what)
     if not math.isfinite(got):
         raise AssertionError(f"{what}: expected a finite number, got {got}. {hint}".rstrip())
@@ -56,14 +174,33 @@ def check_finite(value, what, hint=""):
 
 def check_estimate(estimate, truth, tol, what="the estimate", hint=""):
     """Assert that a trained estimate lies within ``tol`` nats of the truth."""
-    check_finite(estimate, what, hint)
-    got = float(estimate)
+    report("estimate", what, estimate, truth=truth, tol=tol, hint=hint)
+    got = _as_float(estimate, what)
+    if not math.isfinite(got):
+        raise AssertionError(f"{what}: expected a finite number, got {got}. {hint}".rstrip())
+    truth = _as_float(truth, "the true value")
     if abs(got - truth) > tol:
         side = "below" if got < truth else "above"
         raise AssertionError(
             f"{what} {got:.3f} is {abs(got - truth):.3f} nats {side} the true value "
             f"{truth:.3f} (allowed: {tol:.3f}). {hint}".rstrip()
         )
+
+
+def check_true(condition, what, hint=""):
+    """Assert that ``condition`` (a bool the test computed) holds; ``what`` says what it means."""
+    report("true", what, condition, hint=hint)
+    if plain(condition, what) != 1.0:
+        raise AssertionError(f"{what}. {hint}".rstrip(". ") + ("." if not hint else ""))
+
+
+def check_between(value, low, high, what, hint=""):
+    """Assert that ``value`` is a finite number with ``low <= value <= high``."""
+    report("between", what, value, low=low, high=high, hint=hint)
+    got = _as_float(value, what)
+    if not (math.isfinite(got) and low <= got <= high):
+        raise AssertionError(f"{what}: expected a value between {low:.6g} and {high:.6g}, "
+                             f"got {got:.6g}. {hint}".rstrip())
 
 
 def dv_grading_run(DVTrainer, Net, rho, seed, epochs=100, n=1000, batch_size=100, lr=1e-3):
