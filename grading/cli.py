@@ -30,8 +30,9 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, report, review, scale, verdicts
+from . import examples, nbg, report, review, scale, serial, verdicts
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
+from .errors import CourseError
 from .paths import assignments, find_root
 
 
@@ -70,8 +71,8 @@ def _record(args, a):
         print(f"course record: {exc}", file=sys.stderr)
         return 2
     try:
-        nbg.record(args.course, a)
-    except (nbg.NbgraderError, verdicts.RecordError) as exc:
+        serial.record(args.course, a)
+    except CourseError as exc:
         print(f"course record: {exc}", file=sys.stderr)
         return 2
 
@@ -102,7 +103,7 @@ def cmd_autograde(args):
                               db_url=getattr(args, "db", None), force=getattr(args, "force", False),
                               progress=False if getattr(args, "no_progress", False) else None,
                               sandbox=sandbox, timeout=getattr(args, "timeout", None))
-    except scale.GradingError as e:
+    except CourseError as e:
         print(f"course autograde: {e}", file=sys.stderr)
         return 2
     for a in _assignments(args):
@@ -120,17 +121,40 @@ def _print_review(course, assignment):
 
 
 def _collect(src, course, assignment_ids):
-    """Copy DIR/<student>/<assignment>/ folders into the course's submitted/."""
-    found = 0
-    for a in assignment_ids:
-        for sub in sorted(src.glob(f"*/{a}")):
-            dest = course / "submitted" / sub.parent.name / a
-            if dest.resolve() == sub.resolve():
+    """Copy DIR/<student>/<assignment>/ folders into the course's submitted/.
+
+    Nothing is followed: links and special files in DIR are left out (and said so), a
+    student folder that is a link is skipped, and a name that is not a valid id too."""
+    from . import safeio
+
+    found, problems = 0, []
+    try:
+        students = safeio.list_dir(src)
+    except safeio.Refused as exc:
+        print(f"course autograde: cannot read {src}: {exc}", file=sys.stderr)
+        return
+    for name, kind in sorted(students.items()):
+        shown = review.printable(repr(name))
+        if not safeio.valid_id(name):
+            problems.append(f"{shown}: not a valid student id, skipped")
+            continue
+        if kind != "dir":
+            problems.append(f"{shown}: {'a symbolic link' if kind == 'link' else 'not a folder'}, skipped")
+            continue
+        for a in assignment_ids:
+            if safeio.kind_of(src, f"{name}/{a}") == "missing":
+                continue
+            dest = course / "submitted" / name / a
+            if dest.exists() and src.resolve() == (course / "submitted").resolve():
                 continue
             shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(sub, dest)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            for why in safeio.copy_tree_nofollow(src / name / a, dest):
+                problems.append(f"{shown}/{a}: {why}")
             found += 1
     print(f"collected {found} submissions from {src}")
+    for p in problems:
+        print(f"  left out: {review.printable(p)}")
 
 
 def cmd_feedback(args):
@@ -228,6 +252,8 @@ def main(argv=None):
     for name in ("build", "release", "record", "examples", "feedback", "report", "demo", "lab"):
         sub.add_parser(name)
     p = sub.add_parser("autograde")
+    # `course autograde --assignment A` is what people type; `course --assignment A autograde` works too
+    p.add_argument("--assignment", default=argparse.SUPPRESS, help="only this assignment (default: all)")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
     p.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
     p.add_argument("--no-sandbox-i-trust-these-submissions", action="store_true",
@@ -245,8 +271,12 @@ def main(argv=None):
     p = sub.add_parser("export")
     p.add_argument("--to", default="grades.csv")
     args = ap.parse_args(argv)
-    args.course = (args.course or find_root()).resolve()
-    result = globals()[f"cmd_{args.cmd}"](args)
+    try:
+        args.course = (args.course or find_root()).resolve()
+        result = globals()[f"cmd_{args.cmd}"](args)
+    except CourseError as exc:  # a message for a person; library code never exits
+        print(f"course {args.cmd}: {exc}", file=sys.stderr)
+        return 2
     if args.cmd == "report":
         return 0 if result else 1
     return result if isinstance(result, int) else 0

@@ -45,44 +45,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake, job as job_mod, nbg, review, safeio, verdicts
+from . import intake, job as job_mod, review, safeio, verdicts
+from .accounting import cpu_seconds
+from .course import coursedir, load_config, safe_url  # noqa: F401  (the course's one owner)
 
 STATE_TABLE = "course_grading_state"
 
 
 # --- the course's configuration and gradebook ----------------------------------------------
-
-def load_config(course):
-    """The course's nbgrader configuration (``nbgrader_config.py``) as a traitlets Config."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-
-
-def coursedir(course, db_url=None):
-    """nbgrader's CourseDirectory of the course, with ``db_url`` overriding the config's."""
-    from nbgrader.coursedir import CourseDirectory
-
-    cd = CourseDirectory(config=load_config(course), root=str(Path(course).resolve()))
-    if db_url:
-        cd.db_url = db_url
-    return cd
-
-
-def _read_tree(folder):
-    """{relative path: bytes} of every file under ``folder``, in sorted order."""
-    folder = Path(folder)
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _write_tree(folder, files):
-    folder = Path(folder)
-    for rel, data in files.items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
 
 def _digest(*trees):
     h = hashlib.sha256()
@@ -107,7 +77,7 @@ def template_gradebook(db_url, course_id, assignment):
             try:
                 a = src.find_assignment(assignment)
             except MissingEntry:
-                raise GradingError(f"{assignment} is not in the gradebook ({_safe_url(db_url)}): "
+                raise GradingError(f"{assignment} is not in the gradebook ({safe_url(db_url)}): "
                                    "release it first (`course release`)") from None
             dst.add_assignment(a.name, duedate=a.duedate)
             for nb in a.notebooks:
@@ -129,13 +99,6 @@ def template_gradebook(db_url, course_id, assignment):
         return path.read_bytes()
 
 
-def _safe_url(url):
-    """The URL without a password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def submission_scores(db_url, assignment, student):
     """{notebook: {grade cell: auto_score}} of one submission in a gradebook."""
     from nbgrader.api import Gradebook
@@ -152,8 +115,7 @@ grade_job = job_mod.grade_job
 
 # --- the writer: records results in the real gradebook ---------------------------------------
 
-class GradingError(RuntimeError):
-    pass
+from .errors import GradingError  # noqa: E402,F401
 
 
 def _state_table():
@@ -452,7 +414,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
     from tqdm import tqdm
 
     course = Path(course).resolve()
-    t0, cpu0 = time.time(), job_mod.cpu_seconds()
+    t0, cpu0 = time.time(), cpu_seconds()
     summary = Summary()
     refused = []
     todo = find_submissions(course, list(assignments), refused)
@@ -465,6 +427,10 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
             print(f"{a}: no submissions", file=out)
     if not todo:
         return summary
+    if sandbox:
+        from .sandbox import check_environment
+
+        check_environment()
     records = {}
     for a in sorted({a for a, _ in todo}):
         try:
@@ -544,7 +510,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    summary.cpu_s += job_mod.cpu_seconds() - cpu0  # this process (the writer) and its children
+    summary.cpu_s += cpu_seconds() - cpu0  # this process (the writer) and its children
     for line in summary.lines():
         print(line, file=out)
     return summary
