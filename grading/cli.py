@@ -32,6 +32,8 @@ from pathlib import Path
 from . import build as build_mod
 from . import examples, nbg, report, review, scale, serial, verdicts
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
+from nbgrader.api import MissingEntry
+
 from .errors import CourseError
 from .paths import assignments, find_root
 
@@ -179,7 +181,7 @@ def cmd_report(args):
         specs = examples.specs(course, a)
         try:
             max_scores = report.autograded_max(course, a)
-        except Exception:
+        except MissingEntry:  # only that: a database that cannot be reached is an error
             print(f"{a}: not in the gradebook yet")
             continue
         students = sorted(p.parent.name for p in (course / "autograded").glob(f"*/{a}"))
