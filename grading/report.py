@@ -1,8 +1,6 @@
 """Grades from the gradebook: per-cell scores, a table, the expectations check."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from nbgrader.api import Gradebook, MissingEntry
 
 from .course import db_url  # noqa: F401  (the course's one owner of its configuration)

@@ -17,13 +17,13 @@ LAYERS = [
     # 1. pure functions: cells, the tamper scan, findings, leaks, accounting, safe reading
     {"errors", "accounting", "safeio", "tamper", "defs", "examples", "paths", "verdicts"},
     # 2. stores: the course's configuration, the review list, reports from the gradebook
-    {"course", "review", "report"},
+    {"course", "review", "report", "gradebook"},
     # 3. nbgrader plugins and processes: executor, feedback scrubber, nbgrader, forkserver, sandbox
     {"execute", "feedback", "forked", "nbg", "sandbox", "build"},
     # 4. the grading unit: intake and the job
     {"intake", "job"},
     # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
-    {"scale", "serial"},
+    {"writer", "dispatch", "scale", "serial"},
     # 6. authoring and the CLI
     {"cli", "__main__", "__init__", "dashboard"},
 ]
