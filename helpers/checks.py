@@ -146,7 +146,9 @@ def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
     cause) when they differ.  Like every check here it returns None.
     """
     report("close", what, value, expected=expected, atol=atol, rtol=rtol, hint=hint)
-    got = _as_float(value, what)
+    got = plain(value, what)
+    if isinstance(got, list):
+        return _check_close_array(got, expected, what, atol, rtol, hint)
     if expected is REFERENCE:
         if not math.isfinite(got):
             raise AssertionError(f"{what}: expected a finite value, got {got}. "
@@ -162,6 +164,26 @@ def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
         raise AssertionError(
             f"{what}: expected {expected:.6g}, got {got:.6g}. {hint}".rstrip()
         )
+
+
+def _shape(v):
+    return [len(v)] + _shape(v[0]) if isinstance(v, list) and v else ([0] if isinstance(v, list) else [])
+
+
+def _check_close_array(got, expected, what, atol, rtol, hint):
+    flat = _flatten(got)
+    if not all(math.isfinite(x) for x in flat):
+        raise AssertionError(f"{what}: expected finite values, got {_short(got)}. {hint}".rstrip())
+    if expected is REFERENCE:
+        return
+    exp = plain(expected, "the expected value")
+    exp = exp if isinstance(exp, list) else [exp]
+    if _shape(exp) != _shape(got):
+        raise AssertionError(f"{what}: expected shape {tuple(_shape(exp))}, got {tuple(_shape(got))}. "
+                             f"{hint}".rstrip())
+    bad = [(g, e) for g, e in zip(flat, _flatten(exp)) if abs(g - e) > atol + rtol * abs(e)]
+    if bad:
+        raise AssertionError(f"{what}: expected {_short(exp)}, got {_short(got)}. {hint}".rstrip())
 
 
 def check_finite(value, what, hint=""):
