@@ -199,3 +199,78 @@ def test_locked_cells_are_not_scanned(source):
         if c.metadata.get("nbgrader", {}).get("grade_id") == "init":
             assert "seal()" in c.source  # the setup cell seals: that is not the student's
     assert tamper.check(source, nb) == ([], [])
+
+
+# --- The in-kernel integrity check, called in this process (no IPython shell here) ---------
+
+@pytest.fixture()
+def sealed(tmp_path, monkeypatch):
+    """A setup namespace, sealed; the working folder is elsewhere (as a kernel's would be)."""
+    import numpy as np
+    import torch
+    from tqdm.auto import trange
+
+    import helpers
+    import helpers.checks as hc
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("COURSE_RECORD", raising=False)
+    ns = dict(np=np, torch=torch, trange=trange, helpers=helpers)
+    hc.seal(ns)
+    yield hc, ns
+    hc._SEAL.clear()
+    hc._SEALS.clear()
+
+
+def test_integrity_accepts_installed_rebinding(sealed):
+    hc, ns = sealed
+    assert hc.integrity_problems() == []
+    from tqdm import trange
+    import numpy
+    ns["trange"], ns["np"] = trange, numpy
+    assert hc.integrity_problems() == []
+
+
+def test_integrity_rejects_notebook_code_rebinding(sealed):
+    hc, ns = sealed
+    ns["trange"] = lambda *a, **k: range(0)
+    assert hc.integrity_problems() == ["the setup cell's trange was rebound"]
+
+
+def test_integrity_sees_an_edited_seal(sealed):
+    hc, ns = sealed
+    import numpy as np
+    original = np.isclose
+    try:
+        np.isclose = lambda *a, **k: True
+        hc._SEAL["contents"]["numpy"]["isclose"] = np.isclose  # the attack hides its patch
+        assert hc.integrity_problems() == ["the integrity seal's record was edited after seal()"]
+    finally:
+        np.isclose = original
+
+
+def test_integrity_sees_a_second_seal_while_grading(sealed, monkeypatch):
+    hc, ns = sealed
+    hc.seal(ns)
+    assert hc.integrity_problems() == []  # a student re-running the setup cell in their own lab
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert any("seal() was called 2 times" in p for p in hc.integrity_problems())
+
+
+def test_integrity_sees_a_cleared_seal(sealed):
+    hc, ns = sealed
+    hc._SEAL.clear()
+    assert hc.integrity_problems() == ["the integrity seal's record was cleared"]
+
+
+def test_check_integrity_survives_a_replaced_integrity_function(sealed):
+    hc, ns = sealed
+    original = hc.integrity_problems
+    try:
+        type(hc).__setattr__(hc, "integrity_problems", lambda: [])  # through __setattr__
+        with pytest.raises(hc.TamperDetected, match="integrity_problems was replaced"):
+            hc.check_integrity()
+    finally:
+        type(hc).__setattr__(hc, "integrity_problems", original)
+    hc.check_integrity()
