@@ -136,37 +136,49 @@ def feedback_jobs(course, assignment):
     return jobs, notices
 
 
-def cmd_feedback(args):
-    """Feedback per student and notebook: one broken submission cannot stop the others.
+def generate_feedback(course, assignment):
+    """Feedback for every autograded notebook of ``assignment``, one nbgrader run per student
+    and notebook: (notebooks done, [(student, notebook, why) that failed], [notices]).
 
     A student's old feedback file goes first, so that a failed run leaves none
-    (never an older one scrubbed by older rules).  Failures are listed at the
-    end, and the exit status is 1 if there was any.
+    (never an older one, scrubbed by older rules).
     """
+    course = Path(course)
+    jobs, notices = feedback_jobs(course, assignment)
+    done, failed = 0, []
+    for student, name in jobs:
+        html = course / "feedback" / student / assignment / f"{name}.html"
+        html.unlink(missing_ok=True)
+        try:
+            proc = nbg.run(course, "generate_feedback", assignment, "--student", student,
+                           "--notebook", name, "--force", quiet=True, check=False)
+            ok, tail = proc.returncode == 0, proc.stdout
+        except Exception as exc:  # noqa: BLE001  (one job's failure is reported, not fatal)
+            ok, tail = False, f"{type(exc).__name__}: {exc}"
+        if ok and html.is_file():
+            done += 1
+        else:
+            last = [ln for ln in str(tail).strip().splitlines() if ln.strip()][-3:]
+            failed.append((student, name, " | ".join(last) or "no feedback file written"))
+    return done, failed, notices
+
+
+def cmd_feedback(args):
+    """Feedback per student and notebook: one broken submission cannot stop the others.
+    Failures are listed at the end; the exit status is 1 if there was any."""
     course = Path(args.course)
     failed = []
     for a in _assignments(args):
-        jobs, notices = feedback_jobs(course, a)
-        for n in notices:
-            print(f"{a}: {n}")
-        if not jobs:
+        if not feedback_jobs(course, a)[0]:
+            for n in feedback_jobs(course, a)[1]:
+                print(f"{a}: {n}")
             print(f"{a}: nothing autograded yet, no feedback to generate")
             continue
-        done = 0
-        for student, name in jobs:
-            (course / "feedback" / student / a / f"{name}.html").unlink(missing_ok=True)
-            try:
-                proc = nbg.run(course, "generate_feedback", a, "--student", student,
-                               "--notebook", name, "--force", quiet=True, check=False)
-                ok, tail = proc.returncode == 0, proc.stdout
-            except Exception as exc:  # noqa: BLE001  (any failure of one job is reported, not fatal)
-                ok, tail = False, f"{type(exc).__name__}: {exc}"
-            if ok and (course / "feedback" / student / a / f"{name}.html").is_file():
-                done += 1
-            else:
-                last = [ln for ln in str(tail).strip().splitlines() if ln.strip()][-3:]
-                failed.append((a, student, name, " | ".join(last) or "no feedback file written"))
-        print(f"{a}: feedback for {done} of {len(jobs)} notebooks in "
+        done, bad, notices = generate_feedback(course, a)
+        for n in notices:
+            print(f"{a}: {n}")
+        failed += [(a, *f) for f in bad]
+        print(f"{a}: feedback for {done} of {done + len(bad)} notebooks in "
               f"{course / 'feedback'}/<student>/{a}/<notebook>.html")
     if failed:
         print(f"feedback FAILED for {len(failed)} notebook(s):", file=sys.stderr)
