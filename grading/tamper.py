@@ -52,7 +52,7 @@ MARK = "[tamper check]"
 
 # Modules whose functions the test cells call: a write to one of their attributes
 # changes what the tests run.  (Plotting, pandas and tqdm options are not in it.)
-TEST_MODULES = {"helpers", "numpy", "torch", "math", "scipy"}
+TEST_MODULES = {"helpers", "numpy", "torch", "math", "scipy", "IPython", "ipykernel"}
 # Writes under these dotted prefixes are ordinary configuration, not patches.
 CONFIG_WRITES = ("torch.backends.", "np.random.seed", "torch.set_")
 # Modules whose only use in a notebook is to reach internals (review).
@@ -66,8 +66,7 @@ IPYTHON_OK = ("IPython.display", "IPython.core.display")
 # Calls that change how the tests run (zero).
 PATCH_ATTR_CALLS = {"settrace", "setprofile", "addaudithook", "settrace_all_threads",
                     "setprofile_all_threads", "register_magic_function", "set_custom_exc",
-                    "set_hook", "load_extension", "register", "use_tool_id", "set_events",
-                    "set_local_events", "register_callback"}
+                    "set_hook", "load_extension", "register_magics", "define_magic"}
 # Attributes of IPython's shell whose change alters the test cells' code or errors (zero
 # when written or mutated).
 SHELL_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers",
@@ -75,6 +74,11 @@ SHELL_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_tra
                "_showtraceback", "events", "excepthook", "displayhook", "compile",
                "InteractiveTB", "SyntaxTB", "CustomTB", "run_cell", "run_ast_nodes",
                "run_code", "transform_cell"}
+# Of those, the ones no other object has: reached on any object, they are IPython's.
+DISTINCT_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers",
+                  "input_transformer_manager", "custom_exceptions", "showtraceback",
+                  "_showtraceback", "InteractiveTB", "SyntaxTB", "CustomTB", "run_ast_nodes",
+                  "transform_cell"}
 # Attribute reads that reach internals (review).
 INTERNAL_ATTRS = {
     # frames, code and tracebacks
@@ -402,6 +406,26 @@ def scan_cell(source, ctx):
                 module_of.setdefault(a.asname or a.name, f"{n.module}.{a.name}")
     checks_aliases = {n for n, m in module_of.items() if m.startswith("helpers")}
     own_names = _bindings(tree)[0] | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    shells = {"ip", "shell", "ipython", "_ip"} | {
+        t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and "get_ipython" in ast.unparse(n.value)
+        for t in n.targets if isinstance(t, ast.Name)}
+
+    def plain_name(name):
+        """A public attribute name that reaches nothing of the machinery."""
+        if name in PLAIN_DUNDERS:
+            return True
+        return name.isidentifier() and not name.startswith("_") and \
+            name not in internals | INTERNAL_ATTRS | SHELL_HOOKS
+
+    def shell_hook(expr):
+        """Whether an attribute chain reaches one of IPython's hooks (the shell's own)."""
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Attribute) and sub.attr in DISTINCT_HOOKS:
+                return True
+            if isinstance(sub, ast.Attribute) and sub.attr in SHELL_HOOKS and (
+                    "get_ipython" in ast.unparse(sub.value) or _root(sub) in shells):
+                return True
+        return False
 
     def module_path(expr):
         """The dotted module path an attribute chain starts from, if its root is a module name."""
@@ -435,9 +459,8 @@ def scan_cell(source, ctx):
                     if not (isinstance(sub, (ast.Attribute, ast.Subscript))
                             and isinstance(sub.ctx, (ast.Store, ast.Del))):
                         continue
-                    if isinstance(sub, ast.Attribute) and sub.attr in SHELL_HOOKS and \
-                            (_root(sub) is None or "get_ipython" in ast.unparse(sub)):
-                        out.add("zero", node, f"changes IPython's {sub.attr}")
+                    if shell_hook(sub):
+                        out.add("zero", node, f"changes IPython's {ast.unparse(sub)}")
                         continue
                     if isinstance(sub, ast.Attribute) and sub.attr == "_SEAL" or "_SEAL" in ast.unparse(sub):
                         out.add("zero", node, f"changes the integrity seal ({ast.unparse(sub)})")
@@ -450,10 +473,12 @@ def scan_cell(source, ctx):
         elif isinstance(node, ast.Call):
             f = node.func
             name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
-            if name in ("setattr", "delattr") and node.args:
+            if name in ("setattr", "delattr") and isinstance(f, ast.Name) and node.args:
                 obj = node.args[0]
-                if isinstance(obj, ast.Name) and obj.id in ("self", "cls"):
-                    pass
+                attr_name = node.args[1] if len(node.args) > 1 else None
+                if _root(obj) in ("self", "cls") and (attr_name is None or _fold(attr_name) is None
+                                                      or plain_name(_fold(attr_name))):
+                    pass  # an object's own attributes (layers built in a loop, say)
                 else:
                     patch, shown = is_write_target_of_tests(obj)
                     if patch or (module_path(obj) or "").startswith("helpers") or (
@@ -461,32 +486,34 @@ def scan_cell(source, ctx):
                         out.add("zero", node, f"calls {name}() on {shown}, which the tests use")
                     else:
                         out.add("review", node, f"calls {name}() on {shown}")
-            elif name in SUSPECT_CALLS and isinstance(f, ast.Name):
-                if name in ("getattr", "hasattr", "vars") and node.args and \
-                        isinstance(node.args[0], ast.Name) and node.args[0].id in ("self", "cls") and \
-                        (len(node.args) < 2 or _fold(node.args[1]) is not None) and \
-                        not any(_dunder(_fold(a) or "") or (_fold(a) or "") in internals
-                                for a in node.args[1:2]):
-                    pass  # an object's own attributes, by a constant or plain name
-                elif name in ("getattr", "hasattr") and len(node.args) >= 2 and \
-                        (_fold(node.args[1]) or "").isidentifier() and \
-                        not _dunder(_fold(node.args[1])) and \
-                        not _fold(node.args[1]).startswith("_") and \
-                        _fold(node.args[1]) not in internals | INTERNAL_ATTRS | SHELL_HOOKS and \
-                        not (module_path(node.args[0]) or "").startswith(("helpers", "sys", "builtins")):
+            elif name in ("getattr", "hasattr") and isinstance(f, ast.Name) and len(node.args) >= 2:
+                folded = _fold(node.args[1])
+                path = module_path(node.args[0]) or ""
+                off_limits = path.startswith(("helpers", "sys", "builtins", "IPython", "gc", "inspect"))
+                if folded is not None and plain_name(folded) and not off_limits:
                     pass  # getattr(obj, "name") with a plain public name
+                elif folded is None and not off_limits and (
+                        _root(node.args[0]) in ("self", "cls") or path.split(".")[0] in ("torch", "numpy")):
+                    pass  # a layer or optimizer chosen by name: getattr(nn, activation)
                 else:
-                    out.add("review", node, f"calls {name}()")
-            if isinstance(f, ast.Attribute) and f.attr in PATCH_ATTR_CALLS:
+                    out.add("review", node, f"calls {name}({ast.unparse(node.args[0])}, "
+                                            f"{ast.unparse(node.args[1])})")
+            elif name == "vars" and isinstance(f, ast.Name):
+                if not (len(node.args) == 1 and _root(node.args[0]) in ("self", "cls")):
+                    out.add("review", node, "calls vars()")
+            elif name in SUSPECT_CALLS and isinstance(f, ast.Name):
+                out.add("review", node, f"calls {name}()")
+            if isinstance(f, ast.Attribute) and (f.attr in PATCH_ATTR_CALLS
+                                                 or ".monitoring." in ast.unparse(f)):
                 out.add("zero", node, f"calls {ast.unparse(f)}()")
             if isinstance(f, ast.Attribute) and f.attr == "seal" or isinstance(f, ast.Name) and f.id == "seal":
                 out.add("zero", node, f"calls {ast.unparse(f)}(): the integrity seal is made again")
             if isinstance(f, ast.Attribute) and f.attr in ("append", "insert", "extend", "remove",
                                                            "clear", "pop", "update", "__setitem__",
-                                                           "register", "unregister", "setdefault"):
+                                                           "register", "unregister", "setdefault",
+                                                           "__init__", "popitem", "discard", "add"):
                 chain = ast.unparse(f.value)
-                if any(h in chain for h in SHELL_HOOKS - {"compile", "kernel"}) and \
-                        ("get_ipython" in chain or "shell" in chain or _root(f) in ("ip", "shell")):
+                if shell_hook(f.value):
                     out.add("zero", node, f"changes IPython's {chain}")
                 elif "_SEAL" in chain:
                     out.add("zero", node, f"changes the integrity seal ({chain})")

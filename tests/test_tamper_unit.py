@@ -57,6 +57,13 @@ ROWS = [
     ("with_no_grad", "with torch.no_grad():\n    t = torch.ones(3)\nprint(t.sum().item())", "clean"),
     ("shell_command", "!ls", "clean"),
     ("own_check_close", "def check_close(a, b, what=''):\n    assert abs(a - b) < 1e-6, what", "clean"),
+    ("getattr_by_name", "def make(activation='ELU'):\n    return getattr(nn, activation)()", "clean"),
+    ("atexit_register", "import atexit\natexit.register(print, 'bye')", "clean"),
+    ("own_events_list", "class Log:\n    def __init__(self):\n        self.events = []\n"
+                        "    def add(self, e):\n        self.events.append(e)", "clean"),
+    ("modules_eval_compile", "net2 = nn.Sequential(nn.Linear(2, 1))\nk = len(list(net2.modules()))\n"
+                             "net2.eval()\nfast = torch.compile", "clean"),
+    ("hasattr_len", "ok = hasattr([1], '__len__') and hasattr(np, 'float64')", "clean"),
     # --- detected tampering: zero -----------------------------------------------------------
     ("patch_numpy", "np.isclose = lambda *a, **k: True", "zero"),
     ("patch_checks", "import helpers.checks\nhelpers.checks.check_close = lambda *a, **k: None", "zero"),
@@ -76,6 +83,9 @@ ROWS = [
     ("rebind_helpers", "import helpers.data as helpers", "zero"),
     ("delete_numpy_attr", "del np.isclose", "zero"),
     ("showtraceback", "get_ipython().showtraceback = lambda *a, **k: None", "zero"),
+    ("shell_alias_hook", "x = get_ipython()\nx.ast_transformers.append(None)", "zero"),
+    ("ipython_display_patch", "import IPython.display\nIPython.display.display = print", "zero"),
+    ("monitoring", "import sys\nsys.monitoring.register_callback(1, 2, print)", "zero"),
     # --- reaching internals: review ---------------------------------------------------------
     ("history_In", "print(In[-1])", "review"),
     ("history_ii", "leak = _ii", "review"),
