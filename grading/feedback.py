@@ -17,8 +17,9 @@ Two preprocessors run by ``nbgrader generate_feedback`` (nbgrader_config.py):
 
 What the leak check catches: a secret line (12 characters or more once
 normalized) anywhere in the text of the outputs, after HTML tags are dropped,
-HTML entities decoded (three levels deep), Unicode folded (NFKC), ANSI
-escapes, zero-width characters, backslashes and every whitespace removed, and
+HTML entities, ``\\u``/``\\x`` and URL escapes decoded (three levels deep),
+Unicode folded (NFKC) and case-folded, quotes unified, ANSI escapes,
+zero-width characters, backslashes and every whitespace removed, and
 the outputs of the whole notebook concatenated in order (so a line split
 across prints, cells or outputs is still found; every output that holds part
 of a match is removed).  What it does not catch: any reversible encoding the
@@ -127,20 +128,28 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
+_QUOTES = str.maketrans({q: "'" for q in "\"`\u2018\u2019\u201c\u201d\u00b4"})
+
+
 def normalize(text):
-    """``text`` as the leak check compares it: HTML tags dropped, entities decoded,
-    Unicode folded (NFKC), without ANSI escapes, zero-width and other format
-    characters, backslashes and whitespace."""
+    """``text`` as the leak check compares it: HTML tags dropped, entities, ``\\uXXXX``,
+    ``\\xXX`` and URL escapes decoded, Unicode folded (NFKC) and case-folded, every
+    quote made ``'``, without ANSI escapes, zero-width and other format characters,
+    backslashes and whitespace."""
     import html
     import unicodedata
+    from urllib.parse import unquote
 
     text = ANSI.sub("", str(text))
     for _ in range(3):  # &amp;lt; and the like, nested
-        decoded = html.unescape(_TAG.sub("", text))
+        decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)),
+                              html.unescape(_TAG.sub("", text)))
+        decoded = unquote(decoded) if "%" in decoded else decoded
         if decoded == text:
             break
         text = decoded
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
     return "".join(ch for ch in text if not ch.isspace() and ch != "\\"
                    and unicodedata.category(ch) not in ("Cf", "Cc", "Zs"))
 

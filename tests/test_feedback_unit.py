@@ -195,7 +195,12 @@ def test_sanitize_keeps_reports_for_the_grader():
     ("<span>x = _t</span><span>_Z.mean()</span>", "x = _t_Z.mean()", True),
     ("x = _t_Z\u200b.mean()", "x = _t_Z.mean()", True),
     ("'x = _t_Z.mean(\\'a\\')'", "x = _t_Z.mean('a')", True),
+    ('X = _T_Z.MEAN("A")', "x = _t_Z.mean('a')", True),
+    ("x = _t_Z\\u002emean\\x28)", "x = _t_Z.mean()", True),
+    ("x%20%3D%20_t_Z.mean()", "x = _t_Z.mean()", True),
+    ("&amp;lt;b&amp;gt;x = _t_Z.mean()", "x = _t_Z.mean()", True),
     (")(naem.Z_t_ = x", "x = _t_Z.mean()", False),  # reversed: not caught (documented)
+    ("x = _t_Z.mean()".encode().hex(), "x = _t_Z.mean()", False),  # hex: not caught (documented)
 ])
 def test_normalized_matching(text, secret, caught):
     assert (normalize(secret) in normalize(text)) == caught
