@@ -110,3 +110,40 @@ def test_feedback_jobs_skip_extra_and_odd_notebooks(tmp_path):
     assert jobs == [("ann", "01_dv")]
     assert any("scratch.ipynb" in n for n in notices)
     assert any(n.startswith("bob:") and "not a regular file" in n for n in notices)
+
+
+@pytest.mark.fast
+def test_one_failed_feedback_does_not_stop_the_others(tmp_path, monkeypatch, capsys):
+    """cmd_feedback runs nbgrader once per student and notebook (here a stand-in that fails
+    for one student), reports the failure at the end and exits 1; stale feedback goes."""
+    import types
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks/01_dv.md").write_text("")
+    (tmp_path / "source/01_dv").mkdir(parents=True)
+    (tmp_path / "source/01_dv/01_dv.ipynb").write_text("{}")
+    for s in ("ann", "bob", "cy"):
+        (tmp_path / "autograded" / s / "01_dv").mkdir(parents=True)
+        (tmp_path / "autograded" / s / "01_dv/01_dv.ipynb").write_text("{}")
+    stale = tmp_path / "feedback/bob/01_dv/01_dv.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old feedback")
+    calls = []
+
+    def fake_run(course, *args, **kwargs):
+        calls.append(args)
+        student = args[args.index("--student") + 1]
+        if student == "bob":
+            return types.SimpleNamespace(returncode=1, stdout="Traceback\nValueError: broken notebook")
+        out = course / "feedback" / student / "01_dv" / "01_dv.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("ok")
+        return types.SimpleNamespace(returncode=0, stdout="")
+
+    monkeypatch.setattr(cli.nbg, "run", fake_run)
+    assert cli.main(["feedback", "--course", str(tmp_path)]) == 1
+    assert [c[c.index("--student") + 1] for c in calls] == ["ann", "bob", "cy"]
+    assert all(("--notebook", "01_dv") == c[c.index("--notebook"):c.index("--notebook") + 2] for c in calls)
+    assert not stale.exists()
+    assert (tmp_path / "feedback/cy/01_dv/01_dv.html").is_file()
+    err = capsys.readouterr().err
+    assert "bob" in err and "broken notebook" in err and "ann" not in err
