@@ -305,17 +305,25 @@ _LINK_TARGET = re.compile(r"(\]\(\s*<?|^\s*\[[^\]\n]+\]:\s*<?)([^\s)>]*)", re.M)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
+_BARE_AMP = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
 def _safe_markdown(source):
     """Markdown with raw HTML shown as text and links to other than http(s), mailto,
-    attachments and anchors replaced by ``#``."""
-    source = source.replace("&", "&amp;").replace("<", "&lt;")
+    attachments and anchors replaced by ``#``.  Idempotent (the writer sanitizes the
+    autograded notebook, and the feedback sanitizes it again)."""
+    import html
+
+    source = _BARE_AMP.sub("&amp;", source).replace("<", "&lt;")
 
     def link(m):
         target = m.group(2)
-        scheme = _SCHEME.match("".join(ch for ch in target if ch.isprintable() and not ch.isspace()))
+        seen = "".join(ch for ch in html.unescape(html.unescape(target))
+                       if ch.isprintable() and not ch.isspace())
+        scheme = _SCHEME.match(seen)
         if scheme and scheme.group(1).lower() not in ("http", "https", "mailto", "attachment"):
             target = "#"
-        elif ":" in target.split("/")[0] and not scheme:
+        elif ":" in seen.split("/")[0] and not scheme:
             target = "#"
         return m.group(1) + target
 

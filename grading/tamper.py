@@ -60,7 +60,7 @@ INTERNAL_MODULES = {"ctypes", "_ctypes", "cffi", "gc", "importlib", "runpy", "bu
                     "__builtin__", "ipykernel", "zmq", "jupyter_client", "nbgrader", "traitlets",
                     "inspect", "code", "codeop", "marshal", "linecache", "traceback", "dis",
                     "tokenize", "sysconfig", "site", "faulthandler", "tracemalloc", "pdb", "bdb",
-                    "_testcapi", "_imp", "zipimport", "pkgutil", "types"}
+                    "_testcapi", "_imp", "zipimport", "pkgutil", "types", "__main__"}
 # IPython is fine for its display functions only.
 IPYTHON_OK = ("IPython.display", "IPython.core.display")
 # Calls that change how the tests run (zero).
@@ -517,6 +517,13 @@ def scan_cell(source, ctx):
                     out.add("zero", node, f"changes IPython's {chain}")
                 elif "_SEAL" in chain:
                     out.add("zero", node, f"changes the integrity seal ({chain})")
+            if any(k.arg in ("stacklevel", "stack_info") for k in node.keywords):
+                out.add("review", node, f"calls {ast.unparse(f)}() with a stack level: it shows "
+                                        "its caller's source line")
+            if name in ("signal", "setitimer", "alarm", "pthread_kill", "set_wakeup_fd") and \
+                    (module_path(f.value) if isinstance(f, ast.Attribute) else "signal") == "signal":
+                out.add("review", node, f"calls {ast.unparse(f)}(): a signal handler receives "
+                                        "the running test's frame")
             # get_ipython(): its display and magic calls only
             if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call) and \
                     isinstance(f.value.func, ast.Name) and f.value.func.id == "get_ipython":

@@ -204,3 +204,19 @@ def test_sanitize_keeps_reports_for_the_grader():
 ])
 def test_normalized_matching(text, secret, caught):
     assert (normalize(secret) in normalize(text)) == caught
+
+
+@pytest.mark.parametrize("text,safe", [
+    ("a < b and $x<y$", "a &lt; b and $x&lt;y$"),
+    ("Tom &amp; Jerry & co, $a &= b$", "Tom &amp; Jerry &amp; co, $a &amp;= b$"),
+    ("[x](javascript:alert(1))", "[x](#))"),  # the target ends at its first ")"
+    ("[x](jav&#x09;ascript:alert(1))", "[x](#))"),
+    ("[x](javascript&colon;alert(1))", "[x](#))"),
+    ("[x]: vbscript:msgbox", "[x]: #"),
+    ("[x](https://example.org/a) ![i](attachment:p.png) [y](#top) [z](notes.html)",
+     "[x](https://example.org/a) ![i](attachment:p.png) [y](#top) [z](notes.html)"),
+])
+def test_markdown_is_made_inert_and_stays_so(text, safe):
+    once = feedback._safe_markdown(text)
+    assert once == safe
+    assert feedback._safe_markdown(once) == once  # the writer and the feedback both sanitize

@@ -63,6 +63,8 @@ ROWS = [
                         "    def add(self, e):\n        self.events.append(e)", "clean"),
     ("modules_eval_compile", "net2 = nn.Sequential(nn.Linear(2, 1))\nk = len(list(net2.modules()))\n"
                              "net2.eval()\nfast = torch.compile", "clean"),
+    ("plain_warning", "import warnings\nwarnings.warn('lr is large')\n"
+                      "warnings.filterwarnings('ignore', category=UserWarning)", "clean"),
     ("hasattr_len", "ok = hasattr([1], '__len__') and hasattr(np, 'float64')", "clean"),
     # --- detected tampering: zero -----------------------------------------------------------
     ("patch_numpy", "np.isclose = lambda *a, **k: True", "zero"),
@@ -134,6 +136,10 @@ ROWS = [
     ("ipython_core", "from IPython.core.getipython import get_ipython as g", "review"),
     ("rebind_data", "rho = 0.5", "review"),
     ("chr_build", "n = chr(95) + chr(95) + 'dict' + chr(95) + chr(95)\nd = getattr(np, n)", "review"),
+    ("warn_stacklevel", "import warnings\ndef f():\n    warnings.warn('x', stacklevel=2)", "review"),
+    ("signal_handler", "import signal\nsignal.signal(signal.SIGALRM, lambda s, fr: print(fr))\n"
+                       "signal.setitimer(signal.ITIMER_REAL, 0.1)", "review"),
+    ("main_module", "import __main__\nh = __main__.In", "review"),
     ("reversed_name", "n = '__ttattes__'[::-1]", "review"),
 ]
 
