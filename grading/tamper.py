@@ -492,6 +492,9 @@ def scan_cell(source, ctx):
                 off_limits = path.startswith(("helpers", "sys", "builtins", "IPython", "gc", "inspect"))
                 if folded is not None and plain_name(folded) and not off_limits:
                     pass  # getattr(obj, "name") with a plain public name
+                elif folded is not None and _root(node.args[0]) in ("self", "cls") and \
+                        not _dunder(folded) and plain_name(folded.lstrip("_") or "_"):
+                    pass  # an object's own private attribute: hasattr(self, "_cache")
                 elif folded is None and not off_limits and (
                         _root(node.args[0]) in ("self", "cls") or path.split(".")[0] in ("torch", "numpy")):
                     pass  # a layer or optimizer chosen by name: getattr(nn, activation)

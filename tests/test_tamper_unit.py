@@ -65,6 +65,8 @@ ROWS = [
                              "net2.eval()\nfast = torch.compile", "clean"),
     ("plain_warning", "import warnings\nwarnings.warn('lr is large')\n"
                       "warnings.filterwarnings('ignore', category=UserWarning)", "clean"),
+    ("own_private_attr", "class T:\n    def step(self):\n        if not hasattr(self, '_ref'):\n"
+                         "            self._ref = 1\n        return getattr(self, '_ref')", "clean"),
     ("hasattr_len", "ok = hasattr([1], '__len__') and hasattr(np, 'float64')", "clean"),
     # --- detected tampering: zero -----------------------------------------------------------
     ("patch_numpy", "np.isclose = lambda *a, **k: True", "zero"),
@@ -136,6 +138,7 @@ ROWS = [
     ("ipython_core", "from IPython.core.getipython import get_ipython as g", "review"),
     ("rebind_data", "rho = 0.5", "review"),
     ("chr_build", "n = chr(95) + chr(95) + 'dict' + chr(95) + chr(95)\nd = getattr(np, n)", "review"),
+    ("self_dunder_getattr", "class T:\n    def f(self):\n        return getattr(self, '__dict__')", "review"),
     ("warn_stacklevel", "import warnings\ndef f():\n    warnings.warn('x', stacklevel=2)", "review"),
     ("signal_handler", "import signal\nsignal.signal(signal.SIGALRM, lambda s, fr: print(fr))\n"
                        "signal.setitimer(signal.ITIMER_REAL, 0.1)", "review"),
@@ -178,6 +181,20 @@ def test_scan_table(source, name, cell, expected):
         assert "test_divergence" in tests, tests  # every test from the answer cell on
     else:
         assert tests == []
+
+
+INNOCENT = [r for r in ROWS if r[2] == "clean"]
+
+
+@pytest.mark.parametrize("assignment", ["02_mine", "03_minee"])
+def test_innocent_cells_added_to_the_other_notebooks_are_clean(root, assignment):
+    """Every innocent row of the table, as a cell the student added after the setup cell."""
+    src = nbformat.read(str(root / f"source/{assignment}/{assignment}.ipynb"), as_version=4)
+    for name, text, _ in INNOCENT:
+        nb = nbformat.reads(nbformat.writes(src), as_version=4)
+        nb.cells.insert(2, nbformat.v4.new_code_cell(text))
+        assert tamper.check(src, nb) == ([], []), name
+        assert tamper.suspicious(src, nb) == [], name
 
 
 def test_reference_and_release_are_clean(root):
