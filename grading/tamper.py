@@ -330,9 +330,6 @@ class Context:
         # what the test cells import themselves: they bind those again before use).
         self.protected = (locked_names & test_reads) - solution_names - self.test_imports
         self.protected |= {n for n, m in self.locked_imports.items() if m.startswith("helpers")}
-        self.modules = {n for n, m in self.locked_imports.items() if ":" not in m} | {
-            "np", "torch", "nn", "F", "optim", "helpers", "math", "sys", "os", "builtins",
-            "plt", "pd", "scipy", "IPython", "numpy"}
         # Names that hold a module of the tests, and what it is.
         self.module_of = {n: m.split(":")[0] if ":" not in m else f"{m.split(':')[0]}.{m.split(':')[1]}"
                           for n, m in self.locked_imports.items()}
@@ -340,6 +337,25 @@ class Context:
                      "optim": "torch.optim", "helpers": "helpers", "math": "math", "sys": "sys",
                      "builtins": "builtins", "numpy": "numpy", "scipy": "scipy"}.items():
             self.module_of.setdefault(n, m)
+        self.shells = {"ip", "shell", "ipython", "_ip"}  # names known to hold get_ipython()
+
+    def learn(self, nb):
+        """Module aliases and shell names the student's cells bind, for all of their cells
+        (``import helpers.checks as hc`` in one cell, ``hc.check_close = ...`` in the next)."""
+        for _, cell in self.student_cells(nb):
+            tree = _parse(cell.source)
+            if tree is None:
+                continue
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Import):
+                    for a in n.names:
+                        self.module_of.setdefault(a.asname or a.name.split(".")[0],
+                                                  a.name if a.asname else a.name.split(".")[0])
+                elif isinstance(n, ast.ImportFrom) and n.module and not n.level:
+                    for a in n.names:
+                        self.module_of.setdefault(a.asname or a.name, f"{n.module}.{a.name}")
+                elif isinstance(n, ast.Assign) and "get_ipython" in ast.unparse(n.value):
+                    self.shells |= {t.id for t in n.targets if isinstance(t, ast.Name)}
 
     def student_cells(self, nb):
         """(index, cell) of the cells whose code is the student's: answers and added cells."""
@@ -406,7 +422,7 @@ def scan_cell(source, ctx):
                 module_of.setdefault(a.asname or a.name, f"{n.module}.{a.name}")
     checks_aliases = {n for n, m in module_of.items() if m.startswith("helpers")}
     own_names = _bindings(tree)[0] | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-    shells = {"ip", "shell", "ipython", "_ip"} | {
+    shells = set(ctx.shells) | {
         t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and "get_ipython" in ast.unparse(n.value)
         for t in n.targets if isinstance(t, ast.Name)}
 
@@ -625,6 +641,7 @@ def scan_source(source, ctx):
 def scan(source_nb, graded_nb):
     """[(cell index, grade_id or None, zero reasons, review reasons)] for the student's cells."""
     ctx = Context(source_nb)
+    ctx.learn(graded_nb)
     out = []
     for i, cell in ctx.student_cells(graded_nb):
         zero, review = scan_cell(cell.source, ctx)

@@ -215,6 +215,13 @@ def test_added_cell_after_the_last_test_is_reported(source):
     assert review and "In" in review[0]
 
 
+def test_aliases_from_another_cell(source):
+    nb = graded_with(source, "import helpers.checks as hc\nx = get_ipython()")
+    nb.cells.append(nbformat.v4.new_code_cell("hc.check_close = print\nx.ast_transformers.append(1)"))
+    tests, reasons = tamper.check(source, nb)
+    assert tests == [] and "hc.check_close" in reasons[0] and "ast_transformers" in reasons[0]
+
+
 def test_kernel_finding_zeroes_from_its_test(source):
     nb = graded_with(source, "")
     for c in nb.cells:
