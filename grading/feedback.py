@@ -440,7 +440,7 @@ class ScrubOutputs(Preprocessor):
         path = self._source_path(resources)
         try:
             patterns = secret_patterns(nbformat.read(str(path), as_version=4)) if path else None
-        except (OSError, ValueError, KeyError) as exc:
+        except Exception as exc:  # noqa: BLE001  (unreadable in any way: fail closed)
             self.log.warning("feedback: cannot read the source notebook %s (%s): every output "
                              "is removed", path, exc)
             patterns = None
