@@ -23,8 +23,9 @@ what the student's code does to the machinery into two classes:
   checks (``seal``, ``_SEAL``, ``integrity_problems``, ``report``, ...),
   ``exec``/``eval``/``compile``, ``ctypes``, ``gc``, ``sys.modules``,
   ``importlib``, builtins, display hooks (an ``execute_result`` emitted from
-  code a test cell calls), ``/proc``.  These go on the review list and zero
-  nothing: a person decides.
+  code a test cell calls), signal handlers (they receive the running frame),
+  warnings or logs with a stack level (they print the caller's source line),
+  ``/proc``.  These go on the review list and zero nothing: a person decides.
 
 What never flags: importing any module installed in the environment (the
 same name the setup cell imported included, as ``from tqdm import trange``
@@ -34,8 +35,13 @@ backend options.
 
 The scan is static (AST, with IPython's own transforms of magics): code that
 is built at run time and run with ``exec`` is itself a finding, but a scan
-cannot follow every spelling; the verdicts outside the kernel are the
-guarantee, the scan is what puts the attempt in front of a person.
+cannot follow every spelling.  Not caught statically: an object reached
+through a chain the scan cannot name (``m = [np][0]; m.isclose = ...`` is
+left to the in-kernel integrity check), names built by other means than
+constant concatenation, joins, f-strings, ``chr`` and reversal, and code in
+files the notebook writes and then imports (the import itself is reviewed
+when the module is not installed).  The verdicts outside the kernel are the
+guarantee; the scan is what puts the attempt in front of a person.
 """
 from __future__ import annotations
 
