@@ -144,7 +144,10 @@ def _python(source):
     return TransformerManager().transform_cell(source)
 
 
+@lru_cache(maxsize=4096)
 def _parse(source):
+    """The cell's AST (None if it does not parse); cached, since ``check`` and ``suspicious``
+    both read every cell of the source and the graded notebook (the ASTs are not changed)."""
     try:
         return ast.parse(_python(source))
     except (SyntaxError, ValueError):
