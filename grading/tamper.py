@@ -66,7 +66,7 @@ INTERNAL_MODULES = {"ctypes", "_ctypes", "cffi", "gc", "importlib", "runpy", "bu
                     "__builtin__", "ipykernel", "zmq", "jupyter_client", "nbgrader", "traitlets",
                     "inspect", "code", "codeop", "marshal", "linecache", "traceback", "dis",
                     "tokenize", "sysconfig", "site", "faulthandler", "tracemalloc", "pdb", "bdb",
-                    "_testcapi", "_imp", "zipimport", "pkgutil", "types", "__main__"}
+                    "_testcapi", "_imp", "zipimport", "pkgutil", "__main__"}
 # IPython is fine for its display functions only.
 IPYTHON_OK = ("IPython.display", "IPython.core.display")
 # Calls that change how the tests run (zero).
@@ -430,6 +430,7 @@ def scan_cell(source, ctx):
             for a in n.names:
                 module_of.setdefault(a.asname or a.name, f"{n.module}.{a.name}")
     checks_aliases = {n for n, m in module_of.items() if m.startswith("helpers")}
+    functions = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     own_names = _bindings(tree)[0] | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
     shells = set(ctx.shells) | {
         t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and "get_ipython" in ast.unparse(n.value)
@@ -495,6 +496,13 @@ def scan_cell(source, ctx):
                         out.add("zero", node, f"changes {shown}, which the tests use")
                     elif patch is None:
                         out.add("review", node, f"changes {shown}")
+                    elif isinstance(sub, ast.Attribute) and _root(sub) not in ("self", "cls") and (
+                            _dunder(sub.attr) or (isinstance(node, ast.Assign) and (
+                                isinstance(node.value, ast.Lambda) or
+                                isinstance(node.value, ast.Name) and node.value.id in functions))):
+                        # an object's method replaced: an alias of a module or class of the
+                        # tests ([np][0].isclose = ...) looks like this too
+                        out.add("review", node, f"replaces {shown} with code")
         elif isinstance(node, ast.Call):
             f = node.func
             name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None

@@ -67,6 +67,8 @@ ROWS = [
                       "warnings.filterwarnings('ignore', category=UserWarning)", "clean"),
     ("own_private_attr", "class T:\n    def step(self):\n        if not hasattr(self, '_ref'):\n"
                          "            self._ref = 1\n        return getattr(self, '_ref')", "clean"),
+    ("types_namespace", "import types\ncfg = types.SimpleNamespace(lr=1e-3, epochs=5)\ncfg.lr = 1e-2", "clean"),
+    ("own_object_fields", "class C:\n    pass\nc = C()\nc.mean = 0.5\nc.name = 'run'", "clean"),
     ("hasattr_len", "ok = hasattr([1], '__len__') and hasattr(np, 'float64')", "clean"),
     # --- detected tampering: zero -----------------------------------------------------------
     ("patch_numpy", "np.isclose = lambda *a, **k: True", "zero"),
@@ -143,6 +145,9 @@ ROWS = [
     ("signal_handler", "import signal\nsignal.signal(signal.SIGALRM, lambda s, fr: print(fr))\n"
                        "signal.setitimer(signal.ITIMER_REAL, 0.1)", "review"),
     ("main_module", "import __main__\nh = __main__.In", "review"),
+    ("aliased_patch", "m = [np][0]\nm.isclose = lambda *a, **k: True", "review"),
+    ("aliased_dunder", "T = [torch][0].Tensor\nT.__bool__ = lambda self: True", "review"),
+    ("method_by_def", "def yes(*a, **k):\n    return True\nmods = {'n': np}\nmods['n'].allclose = yes", "review"),
     ("reversed_name", "n = '__ttattes__'[::-1]", "review"),
 ]
 
