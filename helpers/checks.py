@@ -525,7 +525,15 @@ def integrity_problems():
     now_hooks = _shell_hooks(_shell())
     for what, before in _SEAL["hooks"].items():
         after = now_hooks.get(what, before)
-        if len(after) != len(before) or any(a is not b for a, b in zip(after, before)):
+        if what.endswith("callbacks"):
+            # Callbacks that installed libraries register as they are imported (matplotlib's
+            # inline backend adds a post_execute one with pyplot) are fine; a removed one,
+            # or one defined in the notebook, is not.
+            kept = all(any(a is b for a in after) for b in before)
+            added = [a for a in after if not any(a is b for b in before)]
+            if not kept or any(not _from_installed_module(a, roots) for a in added):
+                problems.append(f"IPython's {what} were changed")
+        elif len(after) != len(before) or any(a is not b for a, b in zip(after, before)):
             problems.append(f"IPython's {what} were changed")
     return sorted(set(problems))
 

@@ -102,7 +102,8 @@ def b64exec(code):
 
 # name: square answer, tensor_mean answer, extra edit / raw file, expected scores (None: either,
 # where the score depends on whether the scan zeroes the cell's tests or only flags them);
-# review: None (no tamper or review row), "tamper" (a tamper row), "any" (tamper or review row);
+# review: "tamper" (a tamper row), "any" (a tamper or review row), "none" (neither: the default
+# for correct and innocent code; an attack or a broken notebook may or may not look suspicious);
 # note: a text expected in the student's review rows
 FIXTURES = {
     "correct": dict(expect=(1, 1)),
@@ -277,6 +278,10 @@ FIXTURES = {
 BYSTANDERS = ("bystander", "bystander_wrong")
 
 
+def review_wanted(student, spec):
+    return spec.get("review", "none" if student.startswith(("innocent", "correct", "unchanged")) else None)
+
+
 def course_cmd(course, *args, user=None):
     cmd = [sys.executable, "-m", "grading", "--course", str(course), *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=str(course),
@@ -409,12 +414,12 @@ def test_fixture(toy, student):
     assert {t: got[t] for t in want} == want, f"{student}: {got}"
     rows = [r for r in review.read(course) if r["student"] == student and r["assignment"] == A]
     kinds = {r["kind"] for r in rows}
-    want = spec.get("review")
+    want = review_wanted(student, spec)
     if want == "tamper":
         assert "tamper" in kinds, f"{student}: review rows {rows}"
     elif want == "any":
         assert kinds & {"tamper", "review"}, f"{student}: review rows {rows}"
-    else:
+    elif want == "none":
         assert not kinds & {"tamper", "review"}, f"{student}: flagged, review rows {rows}"
     note = spec.get("note")
     if note:
@@ -616,6 +621,9 @@ def test_rootless_fixture(rootless, student):
     want = {t: float(e) for t, e in zip(TESTS, spec["expect"]) if e is not None}
     assert {t: got[t] for t in want} == want, f"{student}: {got}"
     kinds = {r["kind"] for r in review.read(course) if r["student"] == student}
-    assert ("tamper" in kinds) == (spec.get("review") == "tamper"), kinds
+    want = review_wanted(student, spec)
+    assert ("tamper" in kinds) == (want == "tamper"), kinds
+    if want == "none":
+        assert not kinds & {"tamper", "review"}, kinds
     folder = course / "autograded" / student / A
     assert sorted(os.listdir(folder)) == [f"{A}.ipynb"]
