@@ -15,6 +15,9 @@
     course feedback              feedback HTML (hidden tests scrubbed) -> feedback/
     course export [--to FILE]    grades as CSV (nbgrader export)
     course report                the grade table, per test cell
+    course dashboard             one HTML page per assignment: score distribution, pass rate
+                                 per test cell, frequent failure messages, review list,
+                                 grading times -> dashboard/<assignment>.html
     course demo                  release + examples + autograde + feedback + export + report
     course lab                   JupyterLab on release/
 """
@@ -155,6 +158,18 @@ def cmd_report(args):
     return ok
 
 
+def cmd_dashboard(args):
+    from . import dashboard
+
+    for a in _assignments(args):
+        try:
+            report.autograded_max(args.course, a)
+        except Exception:
+            print(f"{a}: not in the gradebook yet, no dashboard")
+            continue
+        print(f"{a}: dashboard in {dashboard.write(args.course, a)}")
+
+
 def cmd_demo(args):
     course = Path(args.course)
     # A fresh run: earlier grades and submissions of the examples go first.
@@ -195,7 +210,7 @@ def main(argv=None):
                          "that holds nbgrader_config.py)")
     ap.add_argument("--assignment", help="only this assignment (default: all)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("build", "release", "examples", "feedback", "report", "demo", "lab"):
+    for name in ("build", "release", "examples", "feedback", "report", "demo", "lab", "dashboard"):
         sub.add_parser(name)
     p = sub.add_parser("autograde")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
