@@ -52,12 +52,8 @@ test: system-test
 # notebooks import (README, "For students"), in build/mi-course-student/ and a zip of it.
 STUDENT := build/mi-course-student
 student: setup
-	rm -rf $(STUDENT) $(STUDENT).zip
-	mkdir -p $(STUDENT)
-	cp -r release $(STUDENT)/release
-	cp student/requirements.txt student/README.md $(STUDENT)/
-	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w $(STUDENT) student/
-	rm -rf student/build student/*.egg-info build/lib build/bdist.*
+	sh student/build.sh $(STUDENT) $(BIN)/python
+	rm -f $(STUDENT).zip
 	cd build && $(CURDIR)/$(BIN)/python -m zipfile -c mi-course-student.zip mi-course-student/
 	@echo "student install: $(STUDENT)/ (zipped: $(STUDENT).zip); see its README.md"
 
