@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, report, review, scale
+from . import examples, exchange, nbg, report, review, scale
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
 from .paths import assignments, find_root
 
@@ -113,6 +113,7 @@ def cmd_feedback(args):
             print(f"{a}: nothing autograded yet, no feedback to generate")
             continue
         nbg.generate_feedback(args.course, a)
+        exchange.carry_submission_secrets(args.course, a)  # for nbgrader release_feedback
         print(f"{a}: feedback in {Path(args.course) / 'feedback'}/<student>/{a}/{a}.html")
 
 

@@ -399,3 +399,46 @@ def test_student_flow(browser, server):
     assert all(c.execution_count for c in code), "a code cell did not run"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors, [f"{o.ename}: {o.evalue}" for o in errors]
+
+
+def test_dashboard_renders(browser, tmp_path):
+    """The instructor's dashboard (grading/dashboard.py) in Chromium, from a file:// URL:
+    its three charts load as images, the review list and the failure tables show, and the
+    hostile student text stays text (no dialog opens, no element is injected).
+
+    What the page looks like (build/browser-artifacts/dashboard.png, looked at):
+    DESCRIPTION
+    """
+    from test_dashboard import HOSTILE, graded_course
+
+    from grading import dashboard
+
+    course, expected, _ = graded_course(tmp_path)
+    path = dashboard.write(course, "01_dv")
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(path.as_uri())
+        charts = page.locator("img.chart")
+        assert charts.count() == 3
+        for i in range(3):
+            chart = charts.nth(i)
+            chart.scroll_into_view_if_needed()
+            size = chart.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
+            assert size[0] and size[1] > 300 and size[2] > 150, size
+            box = chart.bounding_box()
+            assert box["width"] > 300 and box["height"] > 150, box
+        review = page.locator("#review-table tr")
+        assert review.count() == 3                         # header and two rows
+        assert review.nth(2).locator("td").nth(3).inner_text() == f"np.isclose was replaced {HOSTILE}"
+        assert page.locator("table.failures").count() >= 3
+        assert page.locator("#score-table tr").count() == len(expected) + 1
+        # nothing the students wrote became markup
+        assert page.locator("script").count() == 0
+        assert page.locator("img:not(.chart)").count() == 0
+        page.wait_for_timeout(500)
+        assert dialogs == []
+    finally:
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        page.close()

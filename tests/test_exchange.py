@@ -4,8 +4,10 @@ A temporary exchange root and a course built from the repository (01_dv, the
 smallest assignment):
 
 1. the instructor releases the assignment (`nbgrader release_assignment`);
-2. two students, each in a folder of their own and under their own user name
-   (nbgrader takes it from $USER), fetch it (`nbgrader fetch_assignment`):
+2. two students, each in a folder of their own, fetch it (`nbgrader
+   fetch_assignment`), as another Unix user than the instructor (nobody: the
+   exchange's permissions are tried for real; each gives their id with
+   nbgrader's `--student`, as separate hub users get it from their login):
    "diligent" pastes in the reference solution (examples/01_dv.py's "correct"),
    "idle" leaves the release as fetched; both `nbgrader submit`;
 3. the instructor collects (`nbgrader collect`) into submitted/;
@@ -25,8 +27,11 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -38,24 +43,34 @@ COURSE_ID = "mi-estimation"          # nbgrader_config.py's CourseDirectory.cour
 STUDENTS = ("diligent", "idle")
 
 
+STUDENT_UID = 65534                  # nobody: a student is not the instructor
+
+
 def run(args, cwd, env, user):
-    out = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env={**env, "USER": user,
-                         "LOGNAME": user}, capture_output=True, text=True, timeout=1800)
+    """``python -m ARGS`` in ``cwd``; a student's command runs as STUDENT_UID."""
+    drop = [] if user == "instructor" else [
+        "setpriv", f"--reuid={STUDENT_UID}", f"--regid={STUDENT_UID}", "--clear-groups"]
+    out = subprocess.run([*drop, sys.executable, "-m", *args], cwd=cwd, env=env,
+                         capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, f"{' '.join(args)} ({user}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"
     return out.stdout + out.stderr
 
 
 @pytest.fixture(scope="module")
-def round_trip(tmp_path_factory):
+def round_trip(request):
     from grading import cli, nbg
     from grading.examples import make_submission, specs
 
-    tmp = tmp_path_factory.mktemp("exchange")
+    # pytest's own temporary folders are closed to other users: a folder under /tmp
+    tmp = Path(tempfile.mkdtemp(prefix="exchange-test-"))
+    tmp.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
     exchange = tmp / "srv-nbgrader-exchange"
     exchange.mkdir()
-    exchange.chmod(0o777)
+    exchange.chmod(0o777)                 # as the README says: sudo chmod ugo+rwx
     home = tmp / "home"
     home.mkdir()
+    home.chmod(0o777)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NBGRADER"))}
     env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"), OMP_NUM_THREADS="1")
     ex = [f"--Exchange.root={exchange}"]
@@ -71,6 +86,7 @@ def round_trip(tmp_path_factory):
     for student in STUDENTS:
         desk = tmp / "students" / student
         desk.mkdir(parents=True)
+        os.chown(desk, STUDENT_UID, STUDENT_UID)
         run(["nbgrader", "fetch_assignment", ASSIGNMENT, f"--course={COURSE_ID}", *ex], desk, env, student)
         nb_path = desk / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         fetched[student] = nb_path.read_bytes()
@@ -78,7 +94,8 @@ def round_trip(tmp_path_factory):
             done = make_submission(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", nb_path,
                                    specs(ROOT, ASSIGNMENT)["correct"])
             nbformat.write(done, str(nb_path))
-        run(["nbgrader", "submit", ASSIGNMENT, f"--course={COURSE_ID}", *ex], desk, env, student)
+        run(["nbgrader", "submit", ASSIGNMENT, f"--course={COURSE_ID}", f"--student={student}", *ex],
+            desk, env, student)
     inbound = sorted(p.name.split("+")[0] for p in (exchange / COURSE_ID / "inbound").iterdir())
     assert inbound == sorted(STUDENTS)
 
@@ -90,16 +107,16 @@ def round_trip(tmp_path_factory):
     # 4. course autograde (sandboxed, side by side); a course that keeps an instructor-side
     #    record of the reference's values makes it first
     if hasattr(cli, "cmd_record"):
-        run(["grading", "record", ASSIGNMENT], course, env, "instructor")
-    graded = run(["grading", "autograde", "--assignment", ASSIGNMENT, "--jobs", "2", "--no-progress"],
+        run(["grading", "--assignment", ASSIGNMENT, "record"], course, env, "instructor")
+    graded = run(["grading", "--assignment", ASSIGNMENT, "autograde", "--jobs", "2", "--no-progress"],
                  course, env, "instructor")
 
     # 5. feedback, released through the exchange and fetched by each student
     run(["grading", "--assignment", ASSIGNMENT, "feedback"], course, env, "instructor")
     run(["nbgrader", "release_feedback", ASSIGNMENT, *ex], course, env, "instructor")
     for student in STUDENTS:
-        run(["nbgrader", "fetch_feedback", ASSIGNMENT, f"--course={COURSE_ID}", *ex],
-            tmp / "students" / student, env, student)
+        run(["nbgrader", "fetch_feedback", ASSIGNMENT, f"--course={COURSE_ID}",
+             f"--student={student}", *ex], tmp / "students" / student, env, student)
 
     # 6. the dashboard of what was graded
     run(["grading", "--assignment", ASSIGNMENT, "dashboard"], course, env, "instructor")
@@ -149,3 +166,27 @@ def test_dashboard_of_the_collected_submissions(round_trip):
     rows = re.findall(r"<tr><td>(\w+)</td><td>graded</td><td class=\"num\">([\d.]+)</td>", page)
     assert sorted(s for s, _ in rows) == sorted(STUDENTS) and all(float(w) > 0 for _, w in rows)
     assert "NotImplementedError" in page          # idle's failures, counted per test cell
+
+
+def test_submission_secret_is_carried_as_a_plain_file_only(tmp_path):
+    """course feedback puts back each collected submission's secret (release_feedback needs
+    it), and never follows a link a student planted in its place."""
+    from grading.exchange import carry_submission_secrets
+
+    private = tmp_path / "instructor-only.txt"
+    private.write_text("not for students")
+    for student, plant in (("plain", None), ("linked", private), ("fifo", "fifo")):
+        sub = tmp_path / "submitted" / student / ASSIGNMENT
+        sub.mkdir(parents=True)
+        (tmp_path / "feedback" / student / ASSIGNMENT).mkdir(parents=True)
+        secret = sub / "submission_secret.txt"
+        if plant is None:
+            secret.write_text("abc123")
+        elif plant == "fifo":
+            os.mkfifo(secret)
+        else:
+            secret.symlink_to(plant)
+    assert carry_submission_secrets(tmp_path, ASSIGNMENT) == ["plain"]
+    assert (tmp_path / "feedback" / "plain" / ASSIGNMENT / "submission_secret.txt").read_text() == "abc123"
+    for student in ("linked", "fifo"):
+        assert not (tmp_path / "feedback" / student / ASSIGNMENT / "submission_secret.txt").exists()
