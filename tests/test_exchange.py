@@ -50,6 +50,10 @@ def run(args, cwd, env, user):
     """``python -m ARGS`` in ``cwd``; a student's command runs as STUDENT_UID."""
     drop = [] if user == "instructor" else [
         "setpriv", f"--reuid={STUDENT_UID}", f"--regid={STUDENT_UID}", "--clear-groups"]
+    home = Path(env["HOME"]) / user        # each user's own home: nbgrader keeps a student's
+    home.mkdir(exist_ok=True)              # submissions in a cache there (fetch_feedback)
+    os.chown(home, *((0, 0) if user == "instructor" else (STUDENT_UID, STUDENT_UID)))
+    env = {**env, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter")}
     out = subprocess.run([*drop, sys.executable, "-m", *args], cwd=cwd, env=env,
                          capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, f"{' '.join(args)} ({user}):\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"
@@ -72,7 +76,7 @@ def round_trip(request):
     home.mkdir()
     home.chmod(0o777)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NBGRADER"))}
-    env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"), OMP_NUM_THREADS="1")
+    env.update(HOME=str(home), OMP_NUM_THREADS="1")
     ex = [f"--Exchange.root={exchange}"]
     course = make_course(tmp / "course", [ASSIGNMENT])
     nbg.generate_assignment(course, ASSIGNMENT)
