@@ -159,10 +159,44 @@ def conda_like_env(root, prefix):
 
 
 @pytest.fixture(scope="module")
-def conda_env(root, tmp_path_factory):
-    prefix = tmp_path_factory.mktemp("conda") / "mi-course"
+def conda_env(root, request):
+    # under a folder the sandbox's kernel uid may enter (pytest's own are closed to it)
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="conda-test-"))
+    base.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
+    prefix = base / "mi-course"
     site, env = conda_like_env(root, prefix)
     return prefix, site, env
+
+
+def test_conda_path_grades_in_the_sandbox(conda_env, tmp_path):
+    """One submission (01_dv's reference solution) graded by that environment's own
+    `course autograde`, in the sandbox: full marks.  The untouched release alongside
+    gets zero (the grading really ran)."""
+    from conftest import make_course
+    from grading import cli, examples, report
+
+    prefix, site, env = conda_env
+    course = make_course(tmp_path / "course", ["01_dv"])
+    course_cmd = str(prefix / "bin" / "course")
+    env = {**env, "PATH": f"{prefix / 'bin'}:/usr/bin:/bin", "OMP_NUM_THREADS": "1"}
+
+    def course_run(*args):
+        out = subprocess.run([course_cmd, "--assignment", "01_dv", *args], cwd=course, env=env,
+                             capture_output=True, text=True, timeout=1800)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        return out.stdout
+
+    course_run("release")
+    examples.write_submissions(course, "01_dv", ["correct", "unchanged"])
+    if hasattr(cli, "cmd_record"):   # a course that keeps the reference's values makes them first
+        course_run("record")
+    course_run("autograde", "--jobs", "2", "--no-progress")
+    max_scores = report.autograded_max(course, "01_dv")
+    assert report.cell_scores(course, "01_dv", "correct") == {c: float(m) for c, m in max_scores.items()}
+    assert report.cell_scores(course, "01_dv", "unchanged") == {c: 0.0 for c in max_scores}
 
 
 def test_conda_path_imports_the_course_from_the_environment(conda_env, tmp_path):
