@@ -195,7 +195,7 @@ table { border-collapse: collapse; margin: 0.5em 0; } caption { text-align: left
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; } td.msg { font-family: monospace; white-space: pre-wrap; }
 img.chart { max-width: 100%; } .none { color: #666; font-style: italic; }
-tr.tamper td { background: #fde8e8; }
+tr.tamper td { background: #fde8e8; } tr.review td { background: #fff4d6; }
 """
 
 
@@ -267,13 +267,17 @@ def render(data: Data) -> str:
 
     parts.append('<h2 id="review">Review list</h2>')
     if data.review_rows:
-        parts.append('<table id="review-table"><tr><th>student</th><th>kind</th>'
+        parts.append("<p>tamper: tampering detected, the tests named were zeroed; review: code "
+                     "that reaches the grader's internals, nothing zeroed; notice: a broken "
+                     "submission graded anyway.</p>")
+        parts.append('<table id="review-table"><tr><th>student</th><th>notebook</th><th>kind</th>'
                      '<th>tests zeroed</th><th>reason</th></tr>')
         for r in data.review_rows:
             kind = r.get("kind", "")
-            parts.append(f'<tr class="{"tamper" if kind == "tamper" else "notice"}">'
-                         f"<td>{_e(r.get('student', ''))}</td><td>{_e(kind)}</td>"
-                         f"<td>{_e(r.get('tests', ''))}</td><td class=\"msg\">{_e(r.get('reason', ''))}</td></tr>")
+            parts.append(f'<tr class="{kind if kind in ("tamper", "review") else "notice"}">'
+                         f"<td>{_e(r.get('student', ''))}</td><td>{_e(r.get('notebook', ''))}</td>"
+                         f"<td>{_e(kind)}</td><td>{_e(r.get('tests', ''))}</td>"
+                         f"<td class=\"msg\">{_e(r.get('reason', ''))}</td></tr>")
         parts.append("</table>")
     else:
         parts.append('<p class="none">The review list is empty.</p>')

@@ -503,7 +503,7 @@ def test_dashboard_renders(browser, tmp_path):
             assert box["width"] > 300 and box["height"] > 150, box
         review = page.locator("#review-table tr")
         assert review.count() == 3                         # header and two rows
-        assert review.nth(2).locator("td").nth(3).inner_text() == f"np.isclose was replaced {HOSTILE}"
+        assert review.nth(2).locator("td").nth(4).inner_text() == f"np.isclose was replaced {HOSTILE}"
         assert page.locator("table.failures").count() >= 3
         assert page.locator("#score-table tr").count() == len(expected) + 1
         # nothing the students wrote became markup

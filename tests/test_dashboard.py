@@ -85,9 +85,10 @@ def graded_course(tmp_path):
             nbformat.write(nb, str(out))
             expected[student] = scores
     review.replace(course, ASSIGNMENT, "mallory", [
-        dict(kind="tamper", tests="test_divergence", reason=f"np.isclose was replaced {HOSTILE}")])
+        dict(notebook=ASSIGNMENT, kind="tamper", tests="test_divergence",
+             reason=f"np.isclose was replaced {HOSTILE}")])
     review.replace(course, ASSIGNMENT, "dave", [
-        dict(kind="notice", tests="", reason="the notebook was handed in unchanged")])
+        dict(notebook=ASSIGNMENT, kind="notice", tests="", reason="the notebook was handed in unchanged")])
     writer = Writer(course)
     try:
         for student, wall in TIMES.items():
@@ -149,8 +150,8 @@ def test_dashboard_page(tmp_path):
 
     # the review list with its reasons
     assert table_rows(page, "review-table") == [
-        ["dave", "notice", "", "the notebook was handed in unchanged"],
-        ["mallory", "tamper", "test_divergence", f"np.isclose was replaced {HOSTILE}"]]
+        ["dave", ASSIGNMENT, "notice", "", "the notebook was handed in unchanged"],
+        ["mallory", ASSIGNMENT, "tamper", "test_divergence", f"np.isclose was replaced {HOSTILE}"]]
 
     # grading time per submission
     assert table_rows(page, "time-table") == [

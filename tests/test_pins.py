@@ -149,6 +149,19 @@ def conda_like_env(root, prefix):
         if skip.match(entry.name) or (theirs / entry.name).exists():
             continue
         subprocess.run(["cp", "-al", str(entry), str(theirs / entry.name)], check=True)
+    # and their commands (alembic, jupyter, ...), pointed at this environment's python
+    new_python = str(prefix / "bin" / "python")
+    for script in (Path(sys.prefix) / "bin").iterdir():
+        if (script.name.startswith(("python", "pip", "activate", "Activate")) or script.name == "course"
+                or (prefix / "bin" / script.name).exists() or not script.is_file()):
+            continue
+        head = script.read_bytes()[:200]
+        if not head.startswith(f"#!{sys.executable}".encode()) and not head.startswith(
+                f"#!{Path(sys.prefix) / 'bin' / 'python'}".encode()):
+            continue
+        text = script.read_text().split("\n", 1)
+        (prefix / "bin" / script.name).write_text(f"#!{new_python}\n{text[1] if len(text) > 1 else ''}")
+        (prefix / "bin" / script.name).chmod(0o755)
     reqs = prefix / "condaenv.requirements.txt"
     reqs.write_text("\n".join(pip_section(root)) + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
