@@ -1,7 +1,10 @@
 """``course``: the instructor's one entry point.
 
     course build                 notebooks/*.md -> source/
-    course release               build, then nbgrader generate_assignment -> release/
+    course release               build, then nbgrader generate_assignment -> release/, and
+                                 record the expected values if the tests changed
+    course record                grade the reference solution in the sandbox and keep what each
+                                 test checked -> expected/<assignment>.json (instructor side)
     course examples              write the bundled example submissions into submitted/
     course autograde [--submissions DIR] [--assignment A] [--jobs N] [--force]
                      [--scheduler tcp://HOST:8786] [--db URL] [--timeout S]
@@ -30,8 +33,11 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, exchange, nbg, report, review, scale
+from . import examples, exchange, nbg, report, review, scale, serial, verdicts
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
+from nbgrader.api import MissingEntry
+
+from .errors import CourseError
 from .paths import assignments, find_root
 
 
@@ -48,6 +54,32 @@ def cmd_release(args):
     for a in _assignments(args):
         nbg.generate_assignment(args.course, a)
         print(f"released release/{a}/{a}.ipynb")
+        try:
+            verdicts.load_record(args.course, a)
+        except verdicts.RecordError as exc:  # missing or stale: the tests changed
+            print(f"{a}: {exc}; recording now")
+            if _record(args, a):
+                return 2
+
+
+def cmd_record(args):
+    """expected/<assignment>.json from the reference solution's graded run (grading/verdicts.py)."""
+    for a in _assignments(args):
+        if _record(args, a):
+            return 2
+
+
+def _record(args, a):
+    try:
+        sandbox_tools()
+    except SandboxUnavailable as exc:
+        print(f"course record: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serial.record(args.course, a)
+    except CourseError as exc:
+        print(f"course record: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_examples(args):
@@ -76,7 +108,7 @@ def cmd_autograde(args):
                               db_url=getattr(args, "db", None), force=getattr(args, "force", False),
                               progress=False if getattr(args, "no_progress", False) else None,
                               sandbox=sandbox, timeout=getattr(args, "timeout", None))
-    except scale.GradingError as e:
+    except CourseError as e:
         print(f"course autograde: {e}", file=sys.stderr)
         return 2
     for a in _assignments(args):
@@ -94,17 +126,40 @@ def _print_review(course, assignment):
 
 
 def _collect(src, course, assignment_ids):
-    """Copy DIR/<student>/<assignment>/ folders into the course's submitted/."""
-    found = 0
-    for a in assignment_ids:
-        for sub in sorted(src.glob(f"*/{a}")):
-            dest = course / "submitted" / sub.parent.name / a
-            if dest.resolve() == sub.resolve():
+    """Copy DIR/<student>/<assignment>/ folders into the course's submitted/.
+
+    Nothing is followed: links and special files in DIR are left out (and said so), a
+    student folder that is a link is skipped, and a name that is not a valid id too."""
+    from . import safeio
+
+    found, problems = 0, []
+    try:
+        students = safeio.list_dir(src)
+    except safeio.Refused as exc:
+        print(f"course autograde: cannot read {src}: {exc}", file=sys.stderr)
+        return
+    for name, kind in sorted(students.items()):
+        shown = review.printable(repr(name))
+        if not safeio.valid_id(name):
+            problems.append(f"{shown}: not a valid student id, skipped")
+            continue
+        if kind != "dir":
+            problems.append(f"{shown}: {'a symbolic link' if kind == 'link' else 'not a folder'}, skipped")
+            continue
+        for a in assignment_ids:
+            if safeio.kind_of(src, f"{name}/{a}") == "missing":
+                continue
+            dest = course / "submitted" / name / a
+            if dest.exists() and src.resolve() == (course / "submitted").resolve():
                 continue
             shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(sub, dest)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            for why in safeio.copy_tree_nofollow(src / name / a, dest):
+                problems.append(f"{shown}/{a}: {why}")
             found += 1
     print(f"collected {found} submissions from {src}")
+    for p in problems:
+        print(f"  left out: {review.printable(p)}")
 
 
 def cmd_feedback(args):
@@ -130,7 +185,7 @@ def cmd_report(args):
         specs = examples.specs(course, a)
         try:
             max_scores = report.autograded_max(course, a)
-        except Exception:
+        except MissingEntry:  # only that: a database that cannot be reached is an error
             print(f"{a}: not in the gradebook yet")
             continue
         students = sorted(p.parent.name for p in (course / "autograded").glob(f"*/{a}"))
@@ -181,7 +236,8 @@ def cmd_demo(args):
             shutil.rmtree(p)
     (course / "gradebook.db").unlink(missing_ok=True)
     (course / "review.csv").unlink(missing_ok=True)
-    cmd_release(args)
+    if cmd_release(args):
+        return 2
     cmd_examples(args)
     if cmd_autograde(args):
         return 2
@@ -211,9 +267,12 @@ def main(argv=None):
                          "that holds nbgrader_config.py)")
     ap.add_argument("--assignment", help="only this assignment (default: all)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("build", "release", "examples", "feedback", "report", "demo", "lab", "dashboard"):
+    for name in ("build", "release", "record", "examples", "feedback", "report", "demo", "lab",
+                 "dashboard"):
         sub.add_parser(name)
     p = sub.add_parser("autograde")
+    # `course autograde --assignment A` is what people type; `course --assignment A autograde` works too
+    p.add_argument("--assignment", default=argparse.SUPPRESS, help="only this assignment (default: all)")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
     p.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
     p.add_argument("--no-sandbox-i-trust-these-submissions", action="store_true",
@@ -231,8 +290,12 @@ def main(argv=None):
     p = sub.add_parser("export")
     p.add_argument("--to", default="grades.csv")
     args = ap.parse_args(argv)
-    args.course = (args.course or find_root()).resolve()
-    result = globals()[f"cmd_{args.cmd}"](args)
+    try:
+        args.course = (args.course or find_root()).resolve()
+        result = globals()[f"cmd_{args.cmd}"](args)
+    except CourseError as exc:  # a message for a person; library code never exits
+        print(f"course {args.cmd}: {exc}", file=sys.stderr)
+        return 2
     if args.cmd == "report":
         return 0 if result else 1
     return result if isinstance(result, int) else 0
