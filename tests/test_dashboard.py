@@ -13,6 +13,7 @@ import base64
 import copy
 import html
 import re
+from types import SimpleNamespace
 
 import nbformat
 
@@ -93,7 +94,7 @@ def graded_course(tmp_path):
     try:
         for student, wall in TIMES.items():
             writer._set_state(ASSIGNMENT, student, "0" * 64, "graded",
-                              result={"wall_s": wall, "cpu_s": wall / 2, "host": "h"})
+                              result=SimpleNamespace(wall_s=wall, cpu_s=wall / 2, host="h"))
     finally:
         writer.close()
     return course, expected, max_scores
