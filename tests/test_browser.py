@@ -76,6 +76,8 @@ from grading.examples import make_submission
 from grading.nbg import kernel_env
 from helpers.logs import QUICK_ENV
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",

@@ -16,6 +16,7 @@ import re
 from types import SimpleNamespace
 
 import nbformat
+import pytest
 
 from conftest import ROOT, make_course
 
@@ -113,6 +114,7 @@ def table_rows(page, table_id):
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body[1], re.S) if "<td" in row]
 
 
+@pytest.mark.grading
 def test_dashboard_page(tmp_path):
     from grading import cli
 
@@ -165,6 +167,7 @@ def test_dashboard_page(tmp_path):
         for s in sorted(expected)]
 
 
+@pytest.mark.fast
 def test_failure_messages_grouping():
     from grading.dashboard import failure_messages
 

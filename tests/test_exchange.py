@@ -38,6 +38,8 @@ import pytest
 
 from conftest import ROOT, make_course
 
+pytestmark = pytest.mark.grading
+
 ASSIGNMENT = "01_dv"
 COURSE_ID = "mi-estimation"          # nbgrader_config.py's CourseDirectory.course_id
 STUDENTS = ("diligent", "idle")

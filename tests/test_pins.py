@@ -51,6 +51,7 @@ def environment(root):
     return pins
 
 
+@pytest.mark.fast
 def test_requirements_and_environment_agree(root):
     req, env = requirements(root), environment(root)
     assert req == env, (
@@ -58,6 +59,7 @@ def test_requirements_and_environment_agree(root):
         f"only in environment.yml: {sorted(set(env.items()) - set(req.items()))}")
 
 
+@pytest.mark.fast
 def test_torch_is_pinned_to_the_local_cpu_build(root):
     assert requirements(root)["torch"] == "2.13.0"
 
@@ -87,6 +89,7 @@ def pip_section(root):
     return [line for dep in env["dependencies"] if isinstance(dep, dict) for line in dep["pip"]]
 
 
+@pytest.mark.fast
 def test_environment_installs_the_course_non_editable(root):
     """conda runs the pip lines from environment.yml's folder: the course is `.`, once,
     and nothing is installed editable (an editable course fails every sandboxed test:
@@ -114,6 +117,7 @@ def student_requirements(root):
     return pins, local
 
 
+@pytest.mark.fast
 def test_student_requirements_carry_the_course_pins(root):
     """The student install pins a subset of the course's stack, at the same versions, and
     installs helpers from the wheel `make student` builds (named for student/pyproject.toml)."""
@@ -184,6 +188,7 @@ def conda_env(root, request):
     return prefix, site, env
 
 
+@pytest.mark.grading
 def test_conda_path_grades_in_the_sandbox(conda_env, tmp_path):
     """One submission (01_dv's reference solution) graded by that environment's own
     `course autograde`, in the sandbox: full marks.  The untouched release alongside
@@ -210,6 +215,7 @@ def test_conda_path_grades_in_the_sandbox(conda_env, tmp_path):
     assert report.cell_scores(course, "01_dv", "unchanged") == {c: 0.0 for c in max_scores}
 
 
+@pytest.mark.grading
 def test_conda_path_imports_the_course_from_the_environment(conda_env, tmp_path):
     """helpers and grading come from the environment's site-packages, not from the
     checkout; no editable hook is installed; and the kernel's environment check holds

@@ -35,6 +35,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.grading
+
 ASSIGNMENT = "01_dv"
 
 
