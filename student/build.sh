@@ -13,4 +13,4 @@ cp -r release "$DEST/release"
 cp student/requirements.txt student/README.md "$DEST/"
 # setuptools builds in student/build and in build/ next to helpers/: scratch, removed
 "$PYTHON" -m pip wheel -q --no-deps --no-build-isolation -w "$DEST" ./student
-rm -rf student/build student/*.egg-info build/lib build/bdist.*
+rm -rf student/build student/*.egg-info mi_course_student.egg-info build/lib build/bdist.*
