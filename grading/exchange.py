@@ -1,16 +1,17 @@
 """What nbgrader's exchange needs from the course's own grading steps.
 
-``nbgrader release_feedback`` files each student's feedback page under a hash
-of ``submission_secret.txt``, the file ``nbgrader submit`` wrote into the
-submission and ``nbgrader collect`` copied into
-``submitted/<student>/<assignment>/``; ``nbgrader fetch_feedback`` finds the
-page by the same hash.  nbgrader's own autograde carries that file through
-``autograded/`` into ``feedback/``; the course's intake grades the notebook
-alone (extra files are left out), so ``course feedback`` puts it back next to
-each page.  Without it release_feedback stops at the first student.
+``nbgrader release_feedback`` reads two files next to each feedback page:
+``timestamp.txt`` (when the submission was made) and ``submission_secret.txt``
+(under whose hash it files the page, and by which ``nbgrader fetch_feedback``
+finds it).  ``nbgrader submit`` writes both into the submission and ``nbgrader
+collect`` copies them into ``submitted/<student>/<assignment>/``.  nbgrader's
+own autograde carries them through ``autograded/`` into ``feedback/``; the
+course's grader takes back the graded notebook alone, so ``course feedback``
+puts them back next to each page.  Without them release_feedback stops at the
+first student.
 
-The file comes from the student's side: it is read without following links,
-only if it is a regular file, and only its first ``SECRET_MAX`` bytes.
+The files come from the student's side: each is read without following
+links, only if it is a regular file, and only its first ``SECRET_MAX`` bytes.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import stat
 from pathlib import Path
 
 SECRET = "submission_secret.txt"
+CARRIED = ("timestamp.txt", SECRET)
 SECRET_MAX = 4096
 
 
@@ -37,18 +39,21 @@ def _read_regular(path, limit):
 
 
 def carry_submission_secrets(course, assignment):
-    """Copy each collected submission's secret into its feedback folder; return the students."""
+    """Copy each collected submission's secret and timestamp into its feedback folder;
+    return the students whose secret was carried."""
     course = Path(course)
     done = []
     for folder in sorted((course / "feedback").glob(f"*/{assignment}")):
         if folder.is_symlink() or folder.parent.is_symlink() or not folder.is_dir():
             continue
         student = folder.parent.name
-        data = _read_regular(course / "submitted" / student / assignment / SECRET, SECRET_MAX)
-        if data is None:
-            continue  # not from the exchange (or not a plain file): nothing to release by
-        fd = os.open(folder / SECRET, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        done.append(student)
+        for name in CARRIED:
+            data = _read_regular(course / "submitted" / student / assignment / name, SECRET_MAX)
+            if data is None:
+                continue  # not from the exchange (or not a plain file): nothing to carry
+            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            if name == SECRET:
+                done.append(student)
     return done

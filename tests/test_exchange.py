@@ -173,8 +173,8 @@ def test_dashboard_of_the_collected_submissions(round_trip):
 
 
 def test_submission_secret_is_carried_as_a_plain_file_only(tmp_path):
-    """course feedback puts back each collected submission's secret (release_feedback needs
-    it), and never follows a link a student planted in its place."""
+    """course feedback puts back each collected submission's secret and timestamp
+    (release_feedback needs both), and never follows a link a student planted in their place."""
     from grading.exchange import carry_submission_secrets
 
     private = tmp_path / "instructor-only.txt"
@@ -186,11 +186,13 @@ def test_submission_secret_is_carried_as_a_plain_file_only(tmp_path):
         secret = sub / "submission_secret.txt"
         if plant is None:
             secret.write_text("abc123")
+            (sub / "timestamp.txt").write_text("2026-11-29 08:00:00.000000 UTC")
         elif plant == "fifo":
             os.mkfifo(secret)
         else:
             secret.symlink_to(plant)
     assert carry_submission_secrets(tmp_path, ASSIGNMENT) == ["plain"]
     assert (tmp_path / "feedback" / "plain" / ASSIGNMENT / "submission_secret.txt").read_text() == "abc123"
+    assert (tmp_path / "feedback" / "plain" / ASSIGNMENT / "timestamp.txt").read_text().startswith("2026-11-29")
     for student in ("linked", "fifo"):
         assert not (tmp_path / "feedback" / student / ASSIGNMENT / "submission_secret.txt").exists()
