@@ -20,6 +20,9 @@
                                  does not stop the others, it is listed and exits 1)
     course export [--to FILE]    grades as CSV (nbgrader export)
     course report                the grade table, per test cell
+    course dashboard             one HTML page per assignment: score distribution, pass rate
+                                 per test cell, frequent failure messages, review list,
+                                 grading times -> dashboard/<assignment>.html
     course demo                  release + examples + autograde + feedback + export + report
     course lab                   JupyterLab on release/
 
@@ -36,7 +39,7 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from . import build as build_mod
-from . import examples, nbg, report, review, scale, serial, verdicts
+from . import examples, exchange, nbg, report, review, scale, serial, verdicts
 from .errors import CourseError
 from .paths import assignments, find_root
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
@@ -233,6 +236,7 @@ def cmd_feedback(args):
         for n in notices:
             print(f"{a}: {n}")
         failed += [(a, *f) for f in bad]
+        exchange.carry_submission_secrets(course, a)  # for nbgrader release_feedback
         print(f"{a}: feedback for {done} of {done + len(bad)} notebooks in "
               f"{course / 'feedback'}/<student>/{a}/<notebook>.html")
     if failed:
@@ -285,6 +289,18 @@ def cmd_report(args):
     return ok
 
 
+def cmd_dashboard(args):
+    from . import dashboard
+
+    for a in _assignments(args):
+        try:
+            report.autograded_max(args.course, a)
+        except Exception:
+            print(f"{a}: not in the gradebook yet, no dashboard")
+            continue
+        print(f"{a}: dashboard in {dashboard.write(args.course, a)}")
+
+
 def cmd_demo(args):
     course = Path(args.course)
     # A fresh run: earlier grades and submissions of the examples go first.
@@ -318,7 +334,8 @@ def _assignments(args):
     return [args.assignment] if getattr(args, "assignment", None) else assignments(args.course)
 
 
-COMMANDS = ("build", "release", "record", "examples", "autograde", "feedback", "export", "report", "demo", "lab")
+COMMANDS = ("build", "release", "record", "examples", "autograde", "feedback", "export", "report", "demo",
+            "lab", "dashboard")
 
 
 def _parser():
@@ -333,7 +350,8 @@ def _parser():
     ap = argparse.ArgumentParser(prog="course", description=__doc__, parents=[common],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("build", "release", "record", "examples", "feedback", "report", "demo", "lab"):
+    for name in ("build", "release", "record", "examples", "feedback", "report", "demo", "lab",
+                 "dashboard"):
         sub.add_parser(name, parents=[common])
     p = sub.add_parser("autograde", parents=[common])
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")

@@ -19,7 +19,7 @@ LAYERS = [
     # 2. stores: the course's configuration, the review list, reports from the gradebook
     {"course", "review", "report", "gradebook"},
     # 3. nbgrader plugins and processes: executor, feedback scrubber, nbgrader, forkserver, sandbox
-    {"execute", "feedback", "forked", "nbg", "sandbox", "build"},
+    {"execute", "feedback", "exchange", "forked", "nbg", "sandbox", "build"},
     # 4. the grading unit: intake and the job
     {"intake", "job"},
     # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
