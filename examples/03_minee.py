@@ -106,6 +106,7 @@ SUBMISSIONS = {
         "message": "returned the same samples",
     },
     "reference_joint_rows": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # rows of the joint data: a sample of P_XY, not of a product
         "edits": {"minee_trainer": [
             (_DRAW,
@@ -235,6 +236,7 @@ SUBMISSIONS = {
         "lose": [DIVERGENCES, LOSS, TRAINER],
     },
     "divergences_detached": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # numbers, not a tensor that gradients flow through: nothing trains
         "edits": {"minee_trainer": [
             ("return torch.stack([dv(t_XY[:m], t_XY[m:]), dv(t_X[:m], t_X[m:]), dv(t_Y[:m], t_Y[m:])])",
