@@ -28,11 +28,13 @@ c.Autograde.autograde_preprocessors = [
 # A deleted test cell is put back and graded, not left as "needs manual grade".
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows no hidden-test source and no traceback lines from test cells.
+# Feedback shows no hidden-test source and no traceback lines from test cells, no
+# output that holds hidden-test or solution text, and no active content (grading/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "grading.feedback.ScrubTestCells",
+    "grading.feedback.ScrubOutputs",
 ]
 
 # The exchange (used by the assignment list in JupyterLab) lives inside the

@@ -94,7 +94,8 @@ def kernel_cpu(output: str) -> float:
 
 # Limits of one grading kernel (the per-cell time limit is nbgrader's Execute.timeout).
 MEMORY_MB = 2048        # RLIMIT_AS: address space of each kernel process, torch included
-NPROC = 256             # RLIMIT_NPROC: processes and threads of the job's uid (nbgrader's too)
+NPROC = 64              # RLIMIT_NPROC: processes and threads of the job's uid (nbgrader's
+                        # about 20 included): a fork bomb stops at the cap, not at the timeout
 FSIZE_MB = 128          # RLIMIT_FSIZE: largest file the kernel may write
 CPU_S = 1800            # RLIMIT_CPU: a backstop for the whole notebook
 NOFILE = 512
@@ -107,8 +108,7 @@ JOB_WALL_S = 3600       # the whole job, wall clock, as a backstop to the per-ce
 PASS_ENV = ("NBGRADER_EXECUTION", "PYTHONHASHSEED", "MPLBACKEND", "LANG", "LC_ALL")
 
 
-class SandboxUnavailable(RuntimeError):
-    pass
+from .errors import SandboxUnavailable  # noqa: E402,F401
 
 
 def tools() -> dict:
@@ -158,6 +158,25 @@ STAGE_ROOTS = ('set -e; T="$1"; shift; n="$1"; shift; '
                'mount -t tmpfs -o mode=0755,size=65536 course-roots "$T"; i=0; '
                'while [ "$i" -lt "$n" ]; do mkdir "$T/$i"; mount --bind "$1" "$T/$i"; shift; i=$((i+1)); done; '
                'exec "$@"')
+
+
+def check_environment() -> None:
+    """SandboxUnavailable unless the course's student package (``helpers``) is installed in the
+    environment itself: a kernel in the sandbox sees only the environment (and no
+    PYTHONPATH), so an editable install (``pip install -e .``) would not be there."""
+    from importlib.machinery import PathFinder
+
+    roots = _python_roots()
+    inside = [p for p in sys.path if p and any(r == Path(p).resolve() or r in Path(p).resolve().parents
+                                               for r in roots)]
+    spec = PathFinder.find_spec("helpers", inside)
+    where = [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
+    if not where or not all(any(r == w or r in w.parents for r in roots) for w in where):
+        raise SandboxUnavailable(
+            "the course's packages are not installed in this environment (an editable install, "
+            "`pip install -e .`, or a PYTHONPATH entry is not visible in the grading sandbox): "
+            f"install them with `{sys.executable} -m pip install --no-deps .` in the course "
+            "folder (make setup does)")
 
 
 def _python_roots() -> list[Path]:
@@ -211,9 +230,11 @@ class JobSandbox:
     def kernel_bwrap(self) -> list[str]:
         """The inner bwrap's options; $WORK, $CONN are left for the wrapper's shell."""
         a = [self.tools["bwrap"], "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--clearenv",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+        # No --new-session here: jupyter_client interrupts a cell by signalling the kernel's
+        # process group, which a new session would leave behind.
         for root in _python_roots():
             a += ["--ro-bind", str(root), str(root)]
         a += ["--perms", "0755", "--size", str(self.work_mb << 20), "--tmpfs", "$WORK",
