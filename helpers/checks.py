@@ -317,6 +317,69 @@ def minee_grading_run(MINEETrainer, rho, seed, epochs=60, n=1000, d=1, n_=None,
     torch.manual_seed(seed)
     trainer = MINEETrainer(X, Y, n_=n_, reference=reference)
     return trainer.step(epochs)
+
+
+# --- Devices without a GPU ----------------------------------------------------
+# The grader has no GPU, so a tensor made on the CPU "whatever the data's
+# device" cannot be told from a right one on CPU data.  PyTorch's "meta"
+# device can: a meta tensor has a shape, a dtype and a device but no values,
+# every CPU machine has it, and mixing it with a (non-scalar) CPU tensor
+# raises, as mixing a CUDA tensor with a CPU one does.
+
+def _meta(value):
+    import torch
+
+    if type(value) in (torch.Tensor, torch.nn.Parameter):
+        return torch.Tensor.to(torch.Tensor.detach(value), device="meta")
+    return value
+
+
+def _results_on(value, device_type):
+    """Whether every tensor in a result (a tensor, or a tuple or list of them) is on the device."""
+    import torch
+
+    if type(value) in (tuple, list):
+        return all(_results_on(v, device_type) for v in value)
+    if isinstance(value, torch.Tensor):
+        return torch._C.TensorBase.device.__get__(value).type == device_type
+    return True
+
+
+_MIXED = ("expected device meta", "on the same device", "not on the expected device")
+
+
+def follows_device(fn, *args, **kwargs):
+    """Whether ``fn(*args, **kwargs)`` keeps its tensors on the device of its tensor arguments.
+
+    Runs ``fn`` with every tensor argument moved to the "meta" device (and
+    torch.distributions' validation of arguments off, since it reads values
+    that meta tensors do not have).  Returns False when a tensor result is on
+    another device, or when the call raised because a meta tensor met a CPU
+    tensor: a constant, random numbers or a network made on the CPU whatever
+    the data's device.  Returns True when every tensor result is on the meta
+    device, and also when the call raised because an operation has no meta
+    implementation (the device cannot be judged then, so a right answer is
+    never failed for it).  Any other error propagates.
+    """
+    import torch
+
+    dist = torch.distributions.Distribution
+    validate = dist._validate_args
+    dist.set_default_validate_args(False)
+    try:
+        result = fn(*[_meta(a) for a in args], **{k: _meta(v) for k, v in kwargs.items()})
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as exc:
+        text = str(exc)
+        if any(m.lower() in text.lower() for m in _MIXED):
+            return False
+        if "meta" in text.lower():
+            return True
+        raise
+    finally:
+        dist.set_default_validate_args(validate)
+    return _results_on(result, "meta")
+
+
 # --- Integrity of the test machinery ----------------------------------------
 # The notebook's locked setup cell calls seal(); every test cell calls
 # check_integrity() first.  Together they notice the effects of code that
