@@ -1,7 +1,7 @@
 # The course's entry point. Every target sets up .venv/ on first use.
 #   make demo   build the release, autograde the example submissions, print grades,
 #               write the instructor's dashboard
-#   make test   the whole test suite
+#   make test   the whole test suite (make test-fast: the first tier, under a minute)
 # A fresh Debian machine needs only Python 3.11 (pip, venv) and make: `make demo`
 # and `make test` first install the system packages they need when run as root
 # (apt-get), or stop, before the long pip install, with the command to run.
@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build release examples autograde feedback export report demo test lab bench bench-grading tolerances clean system-demo system-test dashboard student
+.PHONY: test-fast setup build release examples autograde feedback export report demo test lab bench bench-grading tolerances clean system-demo system-test dashboard student
 
 # Debian packages: bubblewrap (the grading sandbox); for the tests also Chromium
 # (the browser tests) and PostgreSQL (the shared gradebook test).
@@ -47,6 +47,11 @@ demo: system-demo
 test: system-test
 	@$(MAKE) --no-print-directory setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The first tier: pure functions and in-memory notebooks, no kernel, no system packages.
+# Other tiers: pytest -m grading | browser | postgres | dask (make test runs them all).
+test-fast: setup
+	$(BIN)/python -m pytest -m fast -q $(PYTEST_ARGS)
 
 # What students get: release/, the helpers package and the pinned libraries the
 # notebooks import (README, "For students"), in build/mi-course-student/ and a zip of it.

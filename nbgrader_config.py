@@ -42,3 +42,18 @@ c.GenerateFeedback.preprocessors = [
 # without it formgrader and the assignment list show an exchange error.
 c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
 os.makedirs(c.Exchange.root, exist_ok=True)
+
+# The grading sandbox's limits (grading/sandbox.py, SandboxLimits), here at their
+# defaults: per kernel, address space, processes and threads of the job's uid,
+# largest file, CPU seconds, open files, and the sizes of its /tmp and working
+# folder (tmpfs: all it can write); per job, nbgrader's address space and the
+# wall clock.  The per-cell time limit is Execute.timeout above.
+c.SandboxLimits.memory_mb = 2048
+c.SandboxLimits.nproc = 64
+c.SandboxLimits.fsize_mb = 128
+c.SandboxLimits.cpu_s = 1800
+c.SandboxLimits.nofile = 512
+c.SandboxLimits.tmp_mb = 64
+c.SandboxLimits.work_mb = 256
+c.SandboxLimits.job_memory_mb = 6144
+c.SandboxLimits.job_wall_s = 3600

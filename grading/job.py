@@ -72,12 +72,9 @@ def _job_uid() -> int:
 
 
 def _scratch_course(jobdir: Path, common: dict, assignment: str, student: str, files: dict) -> None:
-    db = jobdir / "gradebook.db"
-    (jobdir / "nbgrader_config.py").write_bytes(
-        common["config"] + b"\n\n# a grading job: this scratch course's own gradebook\n"
-        + f"c.CourseDirectory.db_url = {f'sqlite:///{db}'!r}\n".encode()
-        + f"c.CourseDirectory.root = {str(jobdir)!r}\n".encode())
-    db.write_bytes(common["gradebook"])
+    # the course's own config; the scratch gradebook and root are nbgrader options (_nbgrader_command)
+    (jobdir / "nbgrader_config.py").write_bytes(common["config"])
+    (jobdir / "gradebook.db").write_bytes(common["gradebook"])
     (jobdir / "source" / assignment).mkdir(parents=True)   # no notebooks: the gradebook has the cells
     sub = jobdir / "submitted" / student / assignment
     sub.mkdir(parents=True)
@@ -106,22 +103,25 @@ class _Tail(threading.Thread):
         return b"".join(self.buf)[-LOG_TAIL:].decode("utf-8", "replace")
 
 
-def _nbgrader_command(assignment: str, student: str, timeout) -> list[str]:
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout) -> list[str]:
+    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
+           f"--CourseDirectory.root={jobdir}", f"--CourseDirectory.db_url=sqlite:///{jobdir / 'gradebook.db'}"]
     if timeout:
         cmd.append(f"--Execute.timeout={int(timeout)}")
     return cmd
 
 
 def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout=None,
-            wall_s: float = sandbox_mod.JOB_WALL_S) -> tuple[int, str]:
+            limits: dict | None = None) -> tuple[int, str]:
     """Run ``nbgrader autograde`` on the scratch course in ``jobdir``; (exit status, log tail)."""
     env_common = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                   "MPLBACKEND": "agg"}
-    cmd = _nbgrader_command(assignment, student, timeout)
+    cmd = _nbgrader_command(jobdir, assignment, student, timeout)
+    limits = dict(sandbox_mod.limits(), **(limits or {}))
+    wall_s = limits["job_wall_s"]
     staging = None
     if sandboxed:
-        box = sandbox_mod.JobSandbox(jobdir)
+        box = sandbox_mod.JobSandbox(jobdir, limits)
         cmd += box.nbgrader_args()
         uid = None
         if box.mode == "root":
@@ -193,7 +193,7 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
     try:
         _scratch_course(jobdir, common, assignment, student, files)
         code, log = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
-                            timeout=common.get("timeout"))
+                            timeout=common.get("timeout"), limits=common.get("limits"))
         result.log_tail = log
         result.uncounted_cpu_s = sandbox_mod.kernel_cpu(log)
         if code < 0 or code >= 128:

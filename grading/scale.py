@@ -125,7 +125,11 @@ def prepare(course, writer, assignment, sandbox=True, timeout=None):
     """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
     src = course / "source" / assignment
+    from .course import load_config
+    from .sandbox import limits
+
     return {"config": (course / "nbgrader_config.py").read_bytes(),
+            "limits": limits(load_config(course)),
             "source": {p.name: p.read_bytes() for p in sorted(src.glob("*.ipynb"))},
             "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment),
             "sandbox": sandbox, "timeout": timeout}

@@ -18,6 +18,8 @@ from grading.paths import assignments
 
 from conftest import ROOT, make_course
 
+pytestmark = pytest.mark.grading
+
 
 def ci_specs(assignment):
     """The examples this suite grades: all but those marked "demo_only" (near-duplicates

@@ -12,6 +12,7 @@ def course(cwd, *args):
                           capture_output=True, env=env)
 
 
+@pytest.mark.grading
 def test_steps_work_before_any_submission(tmp_path):
     root = make_course(tmp_path / "c")
     sub = root / "notebooks"  # the CLI finds the course from a folder inside it

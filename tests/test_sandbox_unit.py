@@ -47,3 +47,22 @@ def test_student_ids_and_links_are_refused_by_safe_reads(tmp_path):
     assert safeio.kind_of(tmp_path, "dirlink/real.ipynb") == "missing"
     assert [safeio.valid_id(s) for s in ("alice", "a.b-c_1", "../x", ".hidden", "a/b", "x\ny", "")] == \
         [True, True, False, False, False, False, False]
+
+
+def test_limits_come_from_the_course_configuration(tmp_path):
+    """SandboxLimits options in nbgrader_config.py reach the job's and the kernel's command lines."""
+    from grading import course, sandbox
+
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.SandboxLimits.memory_mb = 1234\nc.SandboxLimits.work_mb = 77\n"
+        "c.SandboxLimits.job_memory_mb = 4321\n")
+    lim = sandbox.limits(course.load_config(tmp_path))
+    assert lim["memory_mb"] == 1234 and lim["work_mb"] == 77 and lim["nproc"] == 64
+    box = sandbox.JobSandbox(tmp_path / "job", lim)
+    script = (tmp_path / "job" / "kernel.sh").read_text()
+    assert f"--as={1234 << 20}" in script and f"--size {77 << 20} --tmpfs \"$WORK\"" in script
+    argv = box.job_argv(["nbgrader"], uid=123456, env={}, staging=tmp_path / "stage")
+    assert f"--as={4321 << 20}" in argv
+    # the job never sees the course: only the system, Python, its job folder and an empty /tmp
+    binds = [argv[i + 2] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    assert str(tmp_path / "job") in binds and not any(str(tmp_path) == b for b in binds)

@@ -27,6 +27,8 @@ from grading import examples, nbg, report, review, scale, serial
 
 from conftest import ROOT, make_course
 
+pytestmark = pytest.mark.grading
+
 TINY = ROOT / "tests" / "fixtures" / "scale_tiny"
 BATCH = {"scale_tiny": sorted(runpy.run_path(str(TINY / "examples.py"))["SUBMISSIONS"])}
 
@@ -195,6 +197,7 @@ def postgres():
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.postgres
 def test_postgresql_gradebook(serial, postgres, tmp_path):
     """The gradebook on a PostgreSQL server, named by CourseDirectory.db_url."""
     course = make_batch_course(tmp_path / "c", db_url=postgres)
@@ -209,6 +212,7 @@ def test_postgresql_gradebook(serial, postgres, tmp_path):
     assert report.cell_scores(course, "scale_tiny", "correct") == scores_of(serial[1])["scale_tiny", "correct"]
 
 
+@pytest.mark.dask
 def test_dask_cluster(serial, tmp_path, monkeypatch):
     """Jobs on a Dask LocalCluster of two single-threaded worker processes, reached
     through its scheduler address as a remote cluster would be."""
