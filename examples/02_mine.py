@@ -187,4 +187,118 @@ SUBMISSIONS = {
                                     "        return float(-0.5 * np.log(1 - corr**2))")]},
         "lose": ["test_mine_estimate", "test_mine_trainer"],
     },
+    # --- issue 13: mistakes the earlier tests let through ---------------------------
+    "resample_first_rows": {
+        # the first size rows: no randomness
+        "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
+                                "    return data[index]", "return data[:size]")]},
+        "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
+    },
+    "forward_float32_cast": {
+        # the input cast to float32: a float64 network fails
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, y], dim=-1).float()")]},
+        "lose": ["test_net"],
+    },
+    "forward_cpu_input": {
+        # the input moved to the CPU: fails on a GPU (caught with "meta" tensors)
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x.cpu(), y.cpu()], dim=-1)")]},
+        "lose": ["test_net"],
+    },
+    "loss_uses_stored_data": {
+        # the joint term on all the trainer's data, not on the batch
+        "edits": {"mine_trainer": [("        t = self.net(batch_X, batch_Y)\n",
+                                    "        t = self.net(self.X, self.Y)\n")]},
+        "lose": ["test_mine_loss"],
+    },
+    "loss_cpu_beta_vector": {
+        # beta as a 1-element CPU tensor: fails on a GPU
+        "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
+                                    "beta = torch.tensor([self.beta])\n"
+                                    "        self.m = ((1 - beta) * L_.detach() + beta * self.m).reshape(())")]},
+        "lose": ["test_mine_loss"],
+    },
+    "loss_beta_fixed": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # beta = 0.3 hard-coded: right for the visible check only
+        "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
+                                    "self.m = 0.7 * L_.detach() + 0.3 * self.m")]},
+        "lose": ["test_mine_loss"],
+    },
+    "estimate_with_replacement": {
+        # indices drawn with replacement where the text asks for permutations
+        "edits": {"mine_trainer": [("        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                                    "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                                    "        t = self.net",
+                                    "        idx_X = torch.randint(self.n, (self.n,), device=self.X.device)\n"
+                                    "        idx_Y = torch.randint(self.n, (self.n,), device=self.Y.device)\n"
+                                    "        t = self.net")]},
+        "lose": ["test_mine_estimate"],
+    },
+    "estimate_mean_not_logsumexp": {
+        # the mean of t on (X', Y') instead of log mean exp: blamed on the estimate now
+        "edits": {"mine_trainer": [(_ESTIMATE, "return float(t.mean() - t_.mean())")]},
+        "lose": ["test_mine_estimate", "test_mine_trainer"],
+        "message": "estimate() must be (24)",
+    },
+    "estimate_one_batch": {
+        # (24) on a tenth of the pairs only
+        "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
+                                    "k = self.n // 10\n        t_ = self.net(self.X[idx_X[:k]], self.Y[idx_Y[:k]])"),
+                                   ("+ np.log(self.n))", "+ np.log(k))")]},
+        "lose": ["test_mine_estimate"],
+    },
+    # --- alternative correct answers: full marks ---------------------------------
+    "alt_resample_permutation": {
+        # another draw of the generator: a permutation, or integers with replacement
+        "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)",
+                                "n = data.shape[0]\n"
+                                "    if replace:\n"
+                                "        index = rng.integers(0, n, size=size)\n"
+                                "    elif size > n:\n"
+                                "        raise ValueError(f'cannot take {size} of {n} rows without replacement')\n"
+                                "    else:\n"
+                                "        index = rng.permutation(n)[:size]")]},
+    },
+    "alt_resample_torch_index": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"resample": [("    return data[index]",
+                                "    return data[torch.as_tensor(index)] if torch.is_tensor(data) else data[index]")]},
+    },
+    "alt_plot_one_resample_call": {
+        # both columns from one call on a column stack of independent index arrays
+        "edits": {"plot_resampled_with_replacement": [
+            ("XY_ = np.block([resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)])",
+             "i, j = rng.integers(0, n, n_), rng.integers(0, n, n_)\n    XY_ = np.stack([XY[i, 0], XY[j, 1]], axis=1)")]},
+    },
+    "alt_forward_column_stack": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.column_stack([x, y])")]},
+    },
+    "alt_loss_log_space_item": {
+        # L_ through logsumexp, and m kept as a Python number (.item() is a detach)
+        "edits": {"mine_trainer": [("L_ = t_.exp().mean()",
+                                    "L_ = torch.exp(torch.logsumexp(t_.flatten(), 0) - math.log(t_.numel()))"),
+                                   ("(1 - self.beta) * L_.detach()", "(1 - self.beta) * L_.item()"),
+                                   ("        t = self.net(batch_X, batch_Y)\n",
+                                    "        import math\n        t = self.net(batch_X, batch_Y)\n")]},
+    },
+    "alt_estimate_permute_x_only_numpy": {
+        # one permutation (of X, drawn by numpy) is enough: the pairs are resampled all the same
+        "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
+                                    "perm = torch.as_tensor(np.random.permutation(self.n), device=self.X.device)\n"
+                                    "        t_ = self.net(self.X[perm], self.Y[: self.n])")]},
+    },
+    "alt_estimate_float64": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"mine_trainer": [(_ESTIMATE,
+                                    "t, t_ = t.double().flatten(), t_.double().flatten()\n"
+                                    "        return (t.mean() - torch.logsumexp(t_, 0) + math.log(len(t_))).item()"),
+                                   ("        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                                    "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                                    "        t = self.net",
+                                    "        import math\n"
+                                    "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                                    "        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                                    "        t = self.net")]},
+    },
 }
