@@ -301,4 +301,69 @@ SUBMISSIONS = {
                                     "        idx_X = torch.randperm(self.n, device=self.X.device)\n"
                                     "        t = self.net")]},
     },
+    # --- the beta sweep ---------------------------------------------------------------
+    "sweep_ignores_beta": {
+        # every run at the default beta = 0.1
+        "edits": {"sweep_beta": [(", n_iters_per_epoch=10, beta=beta)", ", n_iters_per_epoch=10)")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_fixed_epochs": {
+        # the notebook's epochs_high instead of the argument
+        "edits": {"sweep_beta": [("train_and_watch(trainer, epochs)", "train_and_watch(trainer, epochs_high)")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_shared_network": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # one network for all betas: each run starts where the previous one stopped
+        "edits": {"sweep_beta": [("    runs = {}\n", "    runs = {}\n    shared = Net().to(DEVICE)\n"),
+                                 ("WatchedMINETrainer(X_high, Y_high, Net().to(DEVICE),",
+                                  "WatchedMINETrainer(X_high, Y_high, shared,")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_plain_trainer": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # MINETrainer records no ratios
+        "edits": {"sweep_beta": [("trainer = WatchedMINETrainer(", "trainer = MINETrainer(")]},
+        "lose": ["test_sweep_beta"],
+    },
+    # --- the log-space moving average -------------------------------------------------
+    "stable_wrong_weights": {
+        # beta on the new term and 1 - beta on the old one
+        "edits": {"stable_mine": [("np.log(self.beta) + self.log_m", "np.log(1 - self.beta) + self.log_m"),
+                                  ("np.log(1 - self.beta) + ell.detach()", "np.log(self.beta) + ell.detach()")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_logaddexp_as_sum": {
+        # adds the logs instead of the averages they stand for
+        "edits": {"stable_mine": [("torch.logaddexp(np.log(self.beta) + self.log_m,",
+                                   "((np.log(self.beta) + self.log_m) + ")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_log_m_not_detached": {
+        # the gradient then flows through the moving average: not that of (28)
+        "edits": {"stable_mine": [("np.log(1 - self.beta) + ell.detach()", "np.log(1 - self.beta) + ell")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_log_mean_exp_naive": {
+        # ell through exp: overflows for t around 1000 in float32
+        "edits": {"stable_mine": [("ell = torch.logsumexp(t_marg, dim=0) - np.log(t_marg.numel())",
+                                   "ell = t_marg.exp().mean().log()")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_no_penalty": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"stable_mine": [(" + self.lam * ell**2", "")]},
+        "lose": ["test_stable_loss"],
+    },
+    "alt_stable_math_log": {
+        # the same loss written another way: math.log, log1p, a shifted logsumexp
+        "edits": {"stable_mine": [
+            ("ell = torch.logsumexp(t_marg, dim=0) - np.log(t_marg.numel())",
+             "import math\n        ell = torch.logsumexp(t_marg - math.log(len(t_marg)), 0)"),
+            ("torch.logaddexp(np.log(self.beta) + self.log_m,\n"
+             "                                     np.log(1 - self.beta) + ell.detach())",
+             "torch.logaddexp(self.log_m + math.log(self.beta), ell.detach() + math.log1p(-self.beta))"),
+            ("return -t_joint.mean() + torch.exp(ell - self.log_m) + self.lam * ell**2",
+             "return torch.exp(ell - self.log_m) - t_joint.mean() + self.lam * ell.pow(2)")]},
+    },
 }
