@@ -45,7 +45,8 @@ SUBMISSIONS = {
         "demo_only": True,  # graded by make demo, not by the test suite
         # divides by n instead of n': invisible while n == n'
         "edits": {"dv": [("np.log(Z_ref.shape[0])", "np.log(Z.shape[0])")]},
-        "lose": ["test_dv_value"],
+        # the hidden loss check uses batches of 30 and 20 samples
+        "lose": ["test_dv_value", "test_trainer_own_data"],
         "message": "The average over Z_ref divides by n' = len(Z_ref), not by n = len(Z).",
     },
     "dv_missing_log_n": {
