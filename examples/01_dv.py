@@ -17,6 +17,7 @@ SUBMISSIONS = {
         "lose": ["test_divergence"],
     },
     "divergence_wrong_sign": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"divergence": [("0.5 * (np.trace(cov) - d - logdet)",
                                   "0.5 * (d + logdet - np.trace(cov))")]},
         "lose": ["test_divergence"],
@@ -55,10 +56,11 @@ SUBMISSIONS = {
         "lose": ["test_dv_value", "test_dv_stable", *TRAINER_TESTS],
     },
     "dv_wrong_sign": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"dv": [("return t.mean() - (t_ref.flatten().logsumexp(dim=0) - np.log(Z_ref.shape[0]))",
                           "return (t_ref.flatten().logsumexp(dim=0) - np.log(Z_ref.shape[0])) - t.mean()")]},
-        # the trainer then minimizes the true DV, but still trains on its own data
-        "lose": ["test_dv_value", "test_dv_stable", "test_trainer_estimate"],
+        # the trainer then minimizes the true DV and diverges
+        "lose": ["test_dv_value", "test_dv_stable", *TRAINER_TESTS],
     },
     # --- trainer ------------------------------------------------------------------
     "trainer_wrong_sign": {
@@ -102,11 +104,13 @@ SUBMISSIONS = {
     },
     # --- issue 13: mistakes the earlier tests let through ---------------------------
     "divergence_fixed_d2": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # d hard-coded to 2: right in 2 dimensions only
         "edits": {"divergence": [("d = cov.shape[0]", "d = 2")]},
         "lose": ["test_divergence"],
     },
     "dv_mean_of_t_ref": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # mean of t on Z_ref instead of log mean exp: an upper bound, unbounded in training
         "edits": {"dv": [(_DV, "    return t.mean() - t_ref.mean()")]},
         "lose": ["test_dv_value", "test_dv_stable", *TRAINER_TESTS],
@@ -131,6 +135,7 @@ SUBMISSIONS = {
         "lose": ["test_dv_value", "test_trainer_own_data"],
     },
     "dv_float32_cast": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # t cast to float32: float64 data lose their precision
         "edits": {"dv": [("    t = net(Z)\n    t_ref = net(Z_ref)",
                           "    t = net(Z).float()\n    t_ref = net(Z_ref).float()")]},
@@ -149,12 +154,14 @@ SUBMISSIONS = {
         "lose": ["test_trainer_own_data"],
     },
     "train_step_two_optimizer_steps": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # two Adam steps per batch
         "edits": {"dv_trainer": [("        self.optimizer.step()\n",
                                   "        self.optimizer.step()\n        self.optimizer.step()\n")]},
         "lose": ["test_trainer_own_data"],
     },
     "step_reports_gaussian_formula": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # trains, but reports the closed form of the sample covariance, not DV of the network
         "edits": {"dv_trainer": [("            estimate = float(DV(self.Z, self.Z_ref, self.net))",
                                   "            cov = np.cov(self.Z.cpu().numpy().T)\n"
@@ -172,6 +179,7 @@ SUBMISSIONS = {
     },
     # --- alternative correct answers: full marks ---------------------------------
     "alt_divergence_eigenvalues": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"divergence": [("    _, logdet = np.linalg.slogdet(cov)\n    return 0.5 * (np.trace(cov) - d - logdet)",
                                   "    ev = np.linalg.eigvalsh(cov)\n    return 0.5 * float(np.sum(ev - 1.0 - np.log(ev)))")]},
     },
@@ -187,6 +195,7 @@ SUBMISSIONS = {
                                "    return t.mean() - (c + torch.log(torch.mean(torch.exp(t_ref - c))))")]},
     },
     "alt_dv_tensor_shift_math_log": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"dv": [(_DV, "    c = t_ref.max().detach()\n"
                                "    lme = c + torch.log(torch.exp(t_ref - c).sum()) - math.log(len(Z_ref))\n"
                                "    return torch.mean(t) - lme"),

@@ -76,12 +76,13 @@ SUBMISSIONS = {
         "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
     },
     "resample_converts_to_numpy": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # right for arrays; a tensor comes back as a numpy array, with or without replacement
         "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
                                 "    return data[index]",
                                 "return rng.choice(data, size=size, replace=replace)")]},
         "lose": RESAMPLE_TESTS,
-        "message": "index the data with an array of indices instead of converting it",
+        "message": "Index the data with an array of indices instead of converting it",
     },
     # --- plot with replacement -------------------------------------------------------
     "plot_without_replacement": {
@@ -95,7 +96,7 @@ SUBMISSIONS = {
             ("np.block([resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)])",
              "resample(XY, n_, replace=True)")]},
         "lose": PLOT_TEST,
-        "message": "resample X' and Y' with independent indices",
+        "message": "Resample X' and Y' with independent indices",
     },
     "plot_ignores_slider": {
         "demo_only": True,  # graded by make demo, not by the test suite
@@ -118,9 +119,10 @@ SUBMISSIONS = {
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, x], dim=-1)")]},
         "lose": ["test_net", "test_mine_trainer"],
         # the comparison with its own layers fails first
-        "message": "to x and y concatenated in the last dimension in this order",
+        "message": "on x and y concatenated in the last dimension in this order",
     },
     "forward_cat_wrong_dim": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # stacks the samples instead of the features: fc1 gets 1 input instead of 2
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, y], dim=0)")]},
         "lose": ["test_net", "test_mine_trainer"],
@@ -148,6 +150,7 @@ SUBMISSIONS = {
         "lose": TRAINER_TESTS,
     },
     "loss_joint_as_marginal": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # L_ from the joint batch: no resampled batch at all
         "edits": {"mine_trainer": [("t_ = self.net(batch_X_ref, batch_Y_ref)",
                                     "t_ = self.net(batch_X, batch_Y)")]},
@@ -161,6 +164,7 @@ SUBMISSIONS = {
         "message": "use torch.logsumexp",
     },
     "estimate_missing_log_n": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"mine_trainer": [(" + np.log(self.n))", ")")]},
         "lose": ["test_mine_estimate", "test_mine_trainer"],
     },
@@ -189,12 +193,14 @@ SUBMISSIONS = {
     },
     # --- issue 13: mistakes the earlier tests let through ---------------------------
     "resample_first_rows": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the first size rows: no randomness
         "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
                                 "    return data[index]", "return data[:size]")]},
         "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
     },
     "forward_float32_cast": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the input cast to float32: a float64 network fails
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, y], dim=-1).float()")]},
         "lose": ["test_net"],
@@ -211,6 +217,7 @@ SUBMISSIONS = {
         "lose": ["test_mine_loss"],
     },
     "loss_cpu_beta_vector": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # beta as a 1-element CPU tensor: fails on a GPU
         "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
                                     "beta = torch.tensor([self.beta])\n"
@@ -241,6 +248,7 @@ SUBMISSIONS = {
         "message": "estimate() must be (24)",
     },
     "estimate_one_batch": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # (24) on a tenth of the pairs only
         "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
                                     "k = self.n // 10\n        t_ = self.net(self.X[idx_X[:k]], self.Y[idx_Y[:k]])"),
@@ -249,6 +257,7 @@ SUBMISSIONS = {
     },
     # --- alternative correct answers: full marks ---------------------------------
     "alt_resample_permutation": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # another draw of the generator: a permutation, or integers with replacement
         "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)",
                                 "n = data.shape[0]\n"
@@ -265,6 +274,7 @@ SUBMISSIONS = {
                                 "    return data[torch.as_tensor(index)] if torch.is_tensor(data) else data[index]")]},
     },
     "alt_plot_one_resample_call": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # both columns from one call on a column stack of independent index arrays
         "edits": {"plot_resampled_with_replacement": [
             ("XY_ = np.block([resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)])",
@@ -308,6 +318,7 @@ SUBMISSIONS = {
         "lose": ["test_sweep_beta"],
     },
     "sweep_fixed_epochs": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the notebook's epochs_high instead of the argument
         "edits": {"sweep_beta": [("train_and_watch(trainer, epochs)", "train_and_watch(trainer, epochs_high)")]},
         "lose": ["test_sweep_beta"],
@@ -334,12 +345,14 @@ SUBMISSIONS = {
         "lose": ["test_stable_loss"],
     },
     "stable_logaddexp_as_sum": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # adds the logs instead of the averages they stand for
         "edits": {"stable_mine": [("torch.logaddexp(np.log(self.beta) + self.log_m,",
                                    "((np.log(self.beta) + self.log_m) + ")]},
         "lose": ["test_stable_loss"],
     },
     "stable_log_m_not_detached": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the gradient then flows through the moving average: not that of (28)
         "edits": {"stable_mine": [("np.log(1 - self.beta) + ell.detach()", "np.log(1 - self.beta) + ell")]},
         "lose": ["test_stable_loss"],
@@ -356,6 +369,7 @@ SUBMISSIONS = {
         "lose": ["test_stable_loss"],
     },
     "alt_stable_math_log": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the same loss written another way: math.log, log1p, a shifted logsumexp
         "edits": {"stable_mine": [
             ("ell = torch.logsumexp(t_marg, dim=0) - np.log(t_marg.numel())",
