@@ -199,6 +199,13 @@ SUBMISSIONS = {
                                 "    return data[index]", "return data[:size]")]},
         "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
     },
+    "net_ignores_hidden_size": {
+        # the width hard-coded: Net(hidden_size=...) changes nothing
+        "edits": {"net": [("self.fc1 = nn.Linear(input_size, hidden_size)", "self.fc1 = nn.Linear(input_size, 100)"),
+                          ("self.fc2 = nn.Linear(hidden_size, hidden_size)", "self.fc2 = nn.Linear(100, 100)"),
+                          ("self.fc3 = nn.Linear(hidden_size, 1)", "self.fc3 = nn.Linear(100, 1)")]},
+        "lose": ["test_net"],
+    },
     "forward_float32_cast": {
         "demo_only": True,  # graded by make demo, not by the test suite
         # the input cast to float32: a float64 network fails
