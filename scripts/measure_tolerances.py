@@ -231,7 +231,7 @@ def dv_streams(streams):
         Zn = torch.randn(400, 2) @ torch.tensor([[1.0, 0.8], [0.0, 0.6]])
         trainer = _Burn(DVTrainer, k)(Zn, torch.randn(400, 2), Net(), batch_size=50, lr=1e-2)
         est.append(trainer.step(30))
-    stream_row("own data: estimate after 30 epochs on 400 samples, in [0.1, 3]", est, (0.1, 3.0), "range")
+    stream_row("own data: estimate after 30 epochs on 400 samples, in [0.02, 3]", est, (0.02, 3.0), "range")
 
 
 def mine_streams(streams):
