@@ -317,6 +317,8 @@ def minee_grading_run(MINEETrainer, rho, seed, epochs=60, n=1000, d=1, n_=None,
     torch.manual_seed(seed)
     trainer = MINEETrainer(X, Y, n_=n_, reference=reference)
     return trainer.step(epochs)
+
+
 def mixture_divergence(mu=1.5, s=0.5):
     """D(P || N(0, I)) in nats for the 2-d mixture P = 1/2 N((mu, 0), s^2 I) + 1/2 N((-mu, 0), s^2 I).
 
