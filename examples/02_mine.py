@@ -76,12 +76,13 @@ SUBMISSIONS = {
         "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
     },
     "resample_converts_to_numpy": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # right for arrays; a tensor comes back as a numpy array, with or without replacement
         "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
                                 "    return data[index]",
                                 "return rng.choice(data, size=size, replace=replace)")]},
         "lose": RESAMPLE_TESTS,
-        "message": "index the data with an array of indices instead of converting it",
+        "message": "Index the data with an array of indices instead of converting it",
     },
     # --- plot with replacement -------------------------------------------------------
     "plot_without_replacement": {
@@ -95,7 +96,7 @@ SUBMISSIONS = {
             ("np.block([resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)])",
              "resample(XY, n_, replace=True)")]},
         "lose": PLOT_TEST,
-        "message": "resample X' and Y' with independent indices",
+        "message": "Resample X' and Y' with independent indices",
     },
     "plot_ignores_slider": {
         "demo_only": True,  # graded by make demo, not by the test suite
@@ -118,12 +119,13 @@ SUBMISSIONS = {
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, x], dim=-1)")]},
         "lose": ["test_net", "test_mine_trainer"],
         # the comparison with its own layers fails first
-        "message": "to x and y concatenated in the last dimension in this order",
+        "message": "on x and y concatenated in the last dimension in this order",
     },
     "forward_cat_wrong_dim": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # stacks the samples instead of the features: fc1 gets 1 input instead of 2
         "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, y], dim=0)")]},
-        "lose": ["test_net", "test_mine_trainer"],
+        "lose": ["test_net", "test_mine_trainer", "test_sweep_beta"],
     },
     # --- MINETrainer -------------------------------------------------------------------
     "loss_wrong_sign": {
@@ -145,9 +147,11 @@ SUBMISSIONS = {
     "loss_m_not_detached": {
         # the moving average carries the graph of the previous steps
         "edits": {"mine_trainer": [("(1 - self.beta) * L_.detach()", "(1 - self.beta) * L_")]},
-        "lose": TRAINER_TESTS,
+        # training then fails (backward through the graph a second time), the beta sweep too
+        "lose": [*TRAINER_TESTS, "test_sweep_beta"],
     },
     "loss_joint_as_marginal": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # L_ from the joint batch: no resampled batch at all
         "edits": {"mine_trainer": [("t_ = self.net(batch_X_ref, batch_Y_ref)",
                                     "t_ = self.net(batch_X, batch_Y)")]},
@@ -161,6 +165,7 @@ SUBMISSIONS = {
         "message": "use torch.logsumexp",
     },
     "estimate_missing_log_n": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"mine_trainer": [(" + np.log(self.n))", ")")]},
         "lose": ["test_mine_estimate", "test_mine_trainer"],
     },
@@ -186,5 +191,201 @@ SUBMISSIONS = {
                                     "self.Y.flatten().cpu().numpy())[0, 1]\n"
                                     "        return float(-0.5 * np.log(1 - corr**2))")]},
         "lose": ["test_mine_estimate", "test_mine_trainer"],
+    },
+    # --- issue 13: mistakes the earlier tests let through ---------------------------
+    "resample_first_rows": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the first size rows: no randomness
+        "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)\n"
+                                "    return data[index]", "return data[:size]")]},
+        "lose": [*RESAMPLE_TESTS, *PLOT_TEST],
+    },
+    "net_ignores_hidden_size": {
+        # the width hard-coded: Net(hidden_size=...) changes nothing
+        "edits": {"net": [("self.fc1 = nn.Linear(input_size, hidden_size)", "self.fc1 = nn.Linear(input_size, 100)"),
+                          ("self.fc2 = nn.Linear(hidden_size, hidden_size)", "self.fc2 = nn.Linear(100, 100)"),
+                          ("self.fc3 = nn.Linear(hidden_size, 1)", "self.fc3 = nn.Linear(100, 1)")]},
+        "lose": ["test_net"],
+    },
+    "forward_float32_cast": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the input cast to float32: a float64 network fails
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x, y], dim=-1).float()")]},
+        "lose": ["test_net"],
+    },
+    "forward_cpu_input": {
+        # the input moved to the CPU: fails on a GPU (caught with "meta" tensors)
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.cat([x.cpu(), y.cpu()], dim=-1)")]},
+        "lose": ["test_net"],
+    },
+    "loss_uses_stored_data": {
+        # the joint term on all the trainer's data, not on the batch
+        "edits": {"mine_trainer": [("        t = self.net(batch_X, batch_Y)\n",
+                                    "        t = self.net(self.X, self.Y)\n")]},
+        "lose": ["test_mine_loss"],
+    },
+    "loss_cpu_beta_vector": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # beta as a 1-element CPU tensor: fails on a GPU
+        "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
+                                    "beta = torch.tensor([self.beta])\n"
+                                    "        self.m = ((1 - beta) * L_.detach() + beta * self.m).reshape(())")]},
+        "lose": ["test_mine_loss"],
+    },
+    "loss_beta_fixed": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # beta = 0.3 hard-coded: right for the visible check only
+        "edits": {"mine_trainer": [("self.m = (1 - self.beta) * L_.detach() + self.beta * self.m",
+                                    "self.m = 0.7 * L_.detach() + 0.3 * self.m")]},
+        "lose": ["test_mine_loss"],
+    },
+    "estimate_with_replacement": {
+        # indices drawn with replacement where the text asks for permutations
+        "edits": {"mine_trainer": [("        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                                    "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                                    "        t = self.net",
+                                    "        idx_X = torch.randint(self.n, (self.n,), device=self.X.device)\n"
+                                    "        idx_Y = torch.randint(self.n, (self.n,), device=self.Y.device)\n"
+                                    "        t = self.net")]},
+        "lose": ["test_mine_estimate"],
+    },
+    "estimate_mean_not_logsumexp": {
+        # the mean of t on (X', Y') instead of log mean exp: blamed on the estimate now
+        "edits": {"mine_trainer": [(_ESTIMATE, "return float(t.mean() - t_.mean())")]},
+        "lose": ["test_mine_estimate", "test_mine_trainer"],
+        "message": "estimate() must be (24)",
+    },
+    "estimate_one_batch": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # (24) on a tenth of the pairs only
+        "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
+                                    "k = self.n // 10\n        t_ = self.net(self.X[idx_X[:k]], self.Y[idx_Y[:k]])"),
+                                   ("+ np.log(self.n))", "+ np.log(k))")]},
+        "lose": ["test_mine_estimate"],
+    },
+    # --- alternative correct answers: full marks ---------------------------------
+    "alt_resample_permutation": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # another draw of the generator: a permutation, or integers with replacement
+        "edits": {"resample": [("index = rng.choice(data.shape[0], size=size, replace=replace)",
+                                "n = data.shape[0]\n"
+                                "    if replace:\n"
+                                "        index = rng.integers(0, n, size=size)\n"
+                                "    elif size > n:\n"
+                                "        raise ValueError(f'cannot take {size} of {n} rows without replacement')\n"
+                                "    else:\n"
+                                "        index = rng.permutation(n)[:size]")]},
+    },
+    "alt_resample_torch_index": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"resample": [("    return data[index]",
+                                "    return data[torch.as_tensor(index)] if torch.is_tensor(data) else data[index]")]},
+    },
+    "alt_plot_one_resample_call": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # both columns from one call on a column stack of independent index arrays
+        "edits": {"plot_resampled_with_replacement": [
+            ("XY_ = np.block([resample(XY[:, [0]], n_, replace=True), resample(XY[:, [1]], n_, replace=True)])",
+             "i, j = rng.integers(0, n, n_), rng.integers(0, n, n_)\n    XY_ = np.stack([XY[i, 0], XY[j, 1]], axis=1)")]},
+    },
+    "alt_forward_column_stack": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"net": [("torch.cat([x, y], dim=-1)", "torch.column_stack([x, y])")]},
+    },
+    "alt_loss_log_space_item": {
+        # L_ through logsumexp, and m kept as a Python number (.item() is a detach)
+        "edits": {"mine_trainer": [("L_ = t_.exp().mean()",
+                                    "L_ = torch.exp(torch.logsumexp(t_.flatten(), 0) - math.log(t_.numel()))"),
+                                   ("(1 - self.beta) * L_.detach()", "(1 - self.beta) * L_.item()"),
+                                   ("        t = self.net(batch_X, batch_Y)\n",
+                                    "        import math\n        t = self.net(batch_X, batch_Y)\n")]},
+    },
+    "alt_estimate_permute_x_only_numpy": {
+        # one permutation (of X, drawn by numpy) is enough: the pairs are resampled all the same
+        "edits": {"mine_trainer": [("t_ = self.net(self.X[idx_X], self.Y[idx_Y])",
+                                    "perm = torch.as_tensor(np.random.permutation(self.n), device=self.X.device)\n"
+                                    "        t_ = self.net(self.X[perm], self.Y[: self.n])")]},
+    },
+    "alt_estimate_float64": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"mine_trainer": [(_ESTIMATE,
+                                    "t, t_ = t.double().flatten(), t_.double().flatten()\n"
+                                    "        return (t.mean() - torch.logsumexp(t_, 0) + math.log(len(t_))).item()"),
+                                   ("        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                                    "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                                    "        t = self.net",
+                                    "        import math\n"
+                                    "        idx_Y = torch.randperm(self.n, device=self.Y.device)\n"
+                                    "        idx_X = torch.randperm(self.n, device=self.X.device)\n"
+                                    "        t = self.net")]},
+    },
+    # --- the beta sweep ---------------------------------------------------------------
+    "sweep_ignores_beta": {
+        # every run at the default beta = 0.1
+        "edits": {"sweep_beta": [(", n_iters_per_epoch=10, beta=beta)", ", n_iters_per_epoch=10)")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_fixed_epochs": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the notebook's epochs_high instead of the argument
+        "edits": {"sweep_beta": [("train_and_watch(trainer, epochs)", "train_and_watch(trainer, epochs_high)")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_shared_network": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # one network for all betas: each run starts where the previous one stopped
+        "edits": {"sweep_beta": [("    runs = {}\n", "    runs = {}\n    shared = Net().to(DEVICE)\n"),
+                                 ("WatchedMINETrainer(X_high, Y_high, Net().to(DEVICE),",
+                                  "WatchedMINETrainer(X_high, Y_high, shared,")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_plain_trainer": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # MINETrainer records no ratios
+        "edits": {"sweep_beta": [("trainer = WatchedMINETrainer(", "trainer = MINETrainer(")]},
+        "lose": ["test_sweep_beta"],
+    },
+    # --- the log-space moving average -------------------------------------------------
+    "stable_wrong_weights": {
+        # beta on the new term and 1 - beta on the old one
+        "edits": {"stable_mine": [("np.log(self.beta) + self.log_m", "np.log(1 - self.beta) + self.log_m"),
+                                  ("np.log(1 - self.beta) + ell.detach()", "np.log(self.beta) + ell.detach()")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_logaddexp_as_sum": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # adds the logs instead of the averages they stand for
+        "edits": {"stable_mine": [("torch.logaddexp(np.log(self.beta) + self.log_m,",
+                                   "((np.log(self.beta) + self.log_m) + ")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_log_m_not_detached": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the gradient then flows through the moving average: not that of (28)
+        "edits": {"stable_mine": [("np.log(1 - self.beta) + ell.detach()", "np.log(1 - self.beta) + ell")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_log_mean_exp_naive": {
+        # ell through exp: overflows for t around 1000 in float32
+        "edits": {"stable_mine": [("ell = torch.logsumexp(t_marg, dim=0) - np.log(t_marg.numel())",
+                                   "ell = t_marg.exp().mean().log()")]},
+        "lose": ["test_stable_loss"],
+    },
+    "stable_no_penalty": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"stable_mine": [(" + self.lam * ell**2", "")]},
+        "lose": ["test_stable_loss"],
+    },
+    "alt_stable_math_log": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the same loss written another way: math.log, log1p, a shifted logsumexp
+        "edits": {"stable_mine": [
+            ("ell = torch.logsumexp(t_marg, dim=0) - np.log(t_marg.numel())",
+             "import math\n        ell = torch.logsumexp(t_marg - math.log(len(t_marg)), 0)"),
+            ("torch.logaddexp(np.log(self.beta) + self.log_m,\n"
+             "                                     np.log(1 - self.beta) + ell.detach())",
+             "torch.logaddexp(self.log_m + math.log(self.beta), ell.detach() + math.log1p(-self.beta))"),
+            ("return -t_joint.mean() + torch.exp(ell - self.log_m) + self.lam * ell**2",
+             "return torch.exp(ell - self.log_m) - t_joint.mean() + self.lam * ell.pow(2)")]},
     },
 }

@@ -319,6 +319,116 @@ def minee_grading_run(MINEETrainer, rho, seed, epochs=60, n=1000, d=1, n_=None,
     return trainer.step(epochs)
 
 
+def mixture_divergence(mu=1.5, s=0.5):
+    """D(P || N(0, I)) in nats for the 2-d mixture P = 1/2 N((mu, 0), s^2 I) + 1/2 N((-mu, 0), s^2 I).
+
+    Not the Gaussian formula of P's covariance diag(mu^2 + s^2, s^2): P is not Gaussian,
+    and the divergence exceeds that formula by P's negentropy.  Computed as
+    -h(P) - E_P[log q] with h(P) by quadrature along the first axis.
+    """
+    import numpy as np
+
+    x = np.linspace(-mu - 14.0 * s, mu + 14.0 * s, 400001)
+    g = lambda m: np.exp(-((x - m) ** 2) / (2 * s**2)) / math.sqrt(2 * math.pi * s**2)  # noqa: E731
+    p = 0.5 * g(mu) + 0.5 * g(-mu)
+    h1 = -float(np.sum(p * np.log(np.maximum(p, 1e-300)))) * (x[1] - x[0])
+    h = h1 + 0.5 * math.log(2 * math.pi * math.e * s**2)
+    cross = math.log(2 * math.pi) + 0.5 * (mu**2 + 2 * s**2)  # -E_P[log q] for q = N(0, I)
+    return cross - h
+
+
+def dv_samples(n, seed, data="gaussian", rho=0.9, mu=1.5, s=0.5):
+    """n samples of P_Z for notebook 01's hidden tests, as a float32 tensor (n, 2).
+
+    ``data="gaussian"``: the bivariate Gaussian with correlation ``rho``, whose
+    divergence from N(0, I) is ``gaussian_mi(rho)``; ``data="mixture"``: the mixture
+    of ``mixture_divergence(mu, s)``.
+    """
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng([seed, 11])
+    if data == "gaussian":
+        Z = rng.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]], n)
+    elif data == "mixture":
+        Z = s * rng.standard_normal((n, 2))
+        Z[:, 0] += mu * rng.choice([-1.0, 1.0], n)
+    else:
+        raise ValueError(f"data must be 'gaussian' or 'mixture', got {data!r}")
+    return torch.tensor(Z, dtype=torch.float32)
+
+
+def reference_dv(t, t_ref):
+    """The DV value mean(t) - log mean exp(t_ref) in float64, from plain tensors of t's values."""
+    import torch
+
+    t = torch.Tensor.double(torch.Tensor.detach(t)).flatten()
+    t_ref = torch.Tensor.double(torch.Tensor.detach(t_ref)).flatten()
+    return float(t.mean() - (torch.logsumexp(t_ref, 0) - math.log(t_ref.numel())))
+
+
+def dv_trained_run(DVTrainer, Net, seed, data="gaussian", epochs=100, n=1000, n_fresh=10000,
+                   batch_size=100, lr=1e-3, **kwargs):
+    """The fixed procedure behind notebook 01's hidden trainer tests.
+
+    Trains a fresh ``Net()`` with ``DVTrainer`` on n samples Z of ``dv_samples(data=...)``
+    against n samples Z_ref of N(0, I) for ``epochs`` epochs, on the CPU.  Returns
+    ``(reported, recomputed, held_out)``:
+
+    - ``reported``: the estimate the trainer reports;
+    - ``recomputed``: the DV value of the network the test gave the trainer on Z and
+      Z_ref, computed here (``reference_dv``): a trainer that reports anything but the
+      DV of the network it trained fails the comparison of the two;
+    - ``held_out``: the mean of that network's t on ``n_fresh`` fresh samples of P_Z,
+      minus log mean exp t on Z_ref.  (Fresh reference samples would be the textbook
+      held-out value, but a trained t can be very large in the tails, where Z_ref has no
+      samples: over 60 seeds two such values fell 3 to 4 nats low.)
+    """
+    import numpy as np
+    import torch
+
+    Z = dv_samples(n, seed, data, **kwargs)
+    Z_ref = torch.tensor(np.random.default_rng([seed, 12]).standard_normal((n, 2)),
+                         dtype=torch.float32)
+    torch.manual_seed(seed)
+    net = Net()
+    trainer = DVTrainer(Z, Z_ref, net, batch_size=batch_size, lr=lr)
+    reported = trainer.step(epochs)
+    Z_fresh = dv_samples(n_fresh, seed + 10**6, data, **kwargs)
+    with torch.no_grad():
+        t_ref = net(Z_ref)
+        recomputed = reference_dv(net(Z), t_ref)
+        held_out = reference_dv(net(Z_fresh), t_ref)
+    return reported, recomputed, held_out
+
+
+def meta_device_problem(call):
+    """What goes wrong with devices when ``call()`` runs a student's code on tensors of
+    the "meta" device; "" when nothing does.
+
+    The grader has no GPU, so tests give the student's code tensors on the "meta" device,
+    which has the CUDA device's rules: mixing them with a CPU tensor (other than a 0-dim
+    scalar) raises, as a CUDA tensor would.  Reading a value (``.item()``, ``float()``)
+    is legitimate on a GPU but impossible on "meta": such a call is not counted as a
+    mistake.  ``call`` returns the result(s) whose device must be "meta".
+    """
+    import torch
+
+    try:
+        out = call()
+    except Exception as exc:  # noqa: BLE001  (the student's code may raise anything)
+        text = str(exc)
+        if "cannot be called on meta tensors" in text:
+            return ""  # reads a value: fine on a GPU, not checkable here
+        return (f"with inputs on another device than the CPU it raised "
+                f"{type(exc).__name__}: {text[:200]}")
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for o in outs:
+        if isinstance(o, torch.Tensor) and torch.Tensor.__getattribute__(o, "device").type != "meta":
+            return "with inputs on another device than the CPU the result came back on the CPU"
+    return ""
+
+
 # --- Devices without a GPU ----------------------------------------------------
 # The grader has no GPU, so a tensor made on the CPU "whatever the data's
 # device" cannot be told from a right one on CPU data.  PyTorch's "meta"

@@ -26,8 +26,8 @@ import torch  # noqa: E402
 
 import helpers  # noqa: E402
 from grading import defs  # noqa: E402
-from helpers.checks import (coin_channel_mi, dv_grading_run, mine_grading_run,  # noqa: E402
-                            minee_grading_run)
+from helpers.checks import (coin_channel_mi, dv_grading_run, dv_trained_run,  # noqa: E402
+                            mine_grading_run, minee_grading_run, mixture_divergence)
 
 
 def summarize(name, errors, tol, kind="abs"):
@@ -82,6 +82,15 @@ def dv(seeds):
         errors = [dv_grading_run(DVTrainer, Net, rho=rho, seed=s) - truth for s in seeds]
         summarize(f"DVTrainer, 100 epochs, rho={rho} (truth {truth:.3f}): estimate - truth",
                   errors, tol)
+    # Hidden trainer test, the network recomputed by the test: DV of the trained network with
+    # fresh samples of P_Z (and the trainer's Z_ref), Gaussian and mixture data.
+    for data, truth, tol in [("gaussian", helpers.gaussian_mi(0.9), 0.35),
+                             ("mixture", mixture_divergence(), 0.6)]:
+        runs = [dv_trained_run(DVTrainer, Net, seed=s, data=data) for s in seeds]
+        summarize(f"DVTrainer, 100 epochs, {data} (truth {truth:.3f}): held-out DV - truth",
+                  [h - truth for _, _, h in runs], tol)
+        summarize(f"DVTrainer, 100 epochs, {data}: reported - recomputed DV of its network",
+                  [r - c for r, c, _ in runs], 1e-3)
     # Hidden own-data test: estimate after 30 epochs on 400 samples must exceed 0.1.
     est = []
     for s in seeds:
@@ -158,6 +167,122 @@ def mine(seeds):
         rel.append(many(trainer.net, Xh, Yh) / truth - 1)
     summarize("StableMINETrainer (lam=0.1), rho=0.99, 2000 it, 50 resamplings: relative error "
               "(claim in the notebook, not a test)", rel, 0.05)
+
+
+class _Burn:
+    """Wrap a trainer class so that each trainer first consumes ``k`` draws of torch's and
+    numpy's global generators: a correct answer that draws in another order or another
+    number of times sees another random stream.  The test's own seeds stay as they are."""
+
+    def __init__(self, cls, k):
+        self.cls, self.k = cls, k
+
+    def __call__(self, *args, **kwargs):
+        torch.rand(self.k)
+        np.random.random(self.k)
+        return self.cls(*args, **kwargs)
+
+
+def stream_row(name, errors, tol, kind="abs"):
+    """One row of the stream table: the worst margin to the tolerance and the normal-fit rate."""
+    from math import erfc, sqrt
+
+    errors = np.asarray(errors, dtype=float)
+    mu, sd = errors.mean(), errors.std(ddof=1)
+    tail = lambda z: 0.5 * erfc(z / sqrt(2))  # noqa: E731
+    if kind == "abs":
+        margin = tol - np.abs(errors).max()
+        rate = tail((tol - mu) / sd) + tail((tol + mu) / sd) if sd > 0 else 0.0
+        rejects = (np.abs(errors) > tol).sum()
+    else:  # (low, high) bounds
+        lo, hi = tol
+        margin = min(errors.min() - lo, hi - errors.max())
+        rate = tail((mu - lo) / sd) + tail((hi - mu) / sd) if sd > 0 else 0.0
+        rejects = ((errors < lo) | (errors > hi)).sum()
+    print(f"| {name} | {len(errors)} | {mu:+.4f} | {sd:.4f} | {errors.min():+.4f} / {errors.max():+.4f} "
+          f"| {tol} | {margin:+.4f} | {rejects} | {rate:.2e} |", flush=True)
+
+
+def stream_header(assignment):
+    print(f"\n### {assignment}: hidden stochastic checks, the test's own seed, 30 streams\n")
+    print("| check | streams | mean | std | min / max | tolerance | worst margin | rejects | normal-fit rate |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+
+
+def dv_streams(streams):
+    ns = defs.load(ROOT / "source/01_dv/01_dv.ipynb", ["init", "net", "dv", "dv_trainer"])
+    Net, DVTrainer = ns["Net"], ns["DVTrainer"]
+    stream_header("01_dv")
+    for rho, tol in [(0.9, 0.25), (0.5, 0.09)]:
+        truth = helpers.gaussian_mi(rho)
+        stream_row(f"dv_grading_run rho={rho}, seed 2024: estimate - truth",
+                   [dv_grading_run(_Burn(DVTrainer, k), Net, rho=rho, seed=2024) - truth
+                    for k in streams], tol)
+    for data, truth, tol in [("gaussian", helpers.gaussian_mi(0.9), 0.35),
+                             ("mixture", mixture_divergence(), 0.6)]:
+        runs = [dv_trained_run(_Burn(DVTrainer, k), Net, seed=2026, data=data) for k in streams]
+        stream_row(f"dv_trained_run {data}, seed 2026: held-out DV - truth",
+                   [h - truth for _, _, h in runs], tol)
+        stream_row(f"dv_trained_run {data}, seed 2026: reported - recomputed",
+                   [r - c for r, c, _ in runs], 1e-3)
+    est = []
+    for k in streams:
+        torch.manual_seed(3)
+        Zn = torch.randn(400, 2) @ torch.tensor([[1.0, 0.8], [0.0, 0.6]])
+        trainer = _Burn(DVTrainer, k)(Zn, torch.randn(400, 2), Net(), batch_size=50, lr=1e-2)
+        est.append(trainer.step(30))
+    stream_row("own data: estimate after 30 epochs on 400 samples, in [0.02, 3]", est, (0.02, 3.0), "range")
+
+
+def mine_streams(streams):
+    ns = defs.load(ROOT / "source/02_mine/02_mine.ipynb", ["init", "net", "mine_trainer"])
+    Net, MINETrainer = ns["Net"], ns["MINETrainer"]
+    stream_header("02_mine")
+    for data, rho, seed, truth, tol in [("gaussian", 0.9, 2024, helpers.gaussian_mi(0.9), 0.25),
+                                        ("coin", 0.96, 2025, coin_channel_mi(0.96), 0.2)]:
+        stream_row(f"mine_grading_run {data}, seed {seed}: estimate - truth",
+                   [mine_grading_run(_Burn(MINETrainer, k), Net, rho=rho, seed=seed, data=data) - truth
+                    for k in streams], tol)
+    gen = torch.Generator().manual_seed(11)
+    Xe = torch.randn(1000, 1, generator=gen)
+    Ye = 0.8 * Xe + 0.6 * torch.randn(1000, 1, generator=gen)
+
+    class Bilinear(torch.nn.Module):
+        def __init__(self, c=0.0):
+            super().__init__()
+            self.a, self.c = torch.nn.Parameter(torch.tensor(0.25)), c
+
+        def forward(self, x, y):
+            return self.a * x * y + self.c
+
+    def all_pairs(Xt, Yt):
+        x, y = Xt.double().flatten(), Yt.double().flatten()
+        t_all = 0.25 * x[:, None] * y[None, :]
+        t_all.fill_diagonal_(-float("inf"))
+        return float((0.25 * x * y).mean() - (torch.logsumexp(t_all.flatten(), 0)
+                                              - np.log(len(x) * (len(x) - 1))))
+
+    for name, (Xt, Yt), c, seed in [("t = xy/4 (visible), n=1000", (Xe, Ye), 0.0, 0),
+                                    ("t = xy/4 + 1000, n=400", (Xe[:400], Ye[:400]), 1000.0, 1),
+                                    ("t = xy/4 - 1000, n=400", (Xe[:400], Ye[:400]), -1000.0, 1),
+                                    ("t = xy/4, Y = X", (Xe, Xe.clone()), 0.0, 2)]:
+        expected = all_pairs(Xt, Yt)
+        errors = []
+        for k in streams:
+            torch.manual_seed(seed)
+            errors.append(_Burn(MINETrainer, k)(Xt, Yt, Bilinear(c), n_iters_per_epoch=10).estimate()
+                          - expected)
+        stream_row(f"estimate() for {name}: estimate - all-pairs value", errors, 0.05)
+    # resample's counts: any correct resample draws from rng in its own way; 1000 streams.
+    g = np.random.default_rng(7)
+    distinct = [len(np.unique(g.integers(0, 1000, 1000))) for _ in range(1000)]
+    stream_row("distinct rows in 1000 draws with replacement (1000 streams)", distinct, (550, 710), "range")
+    distinct3 = [len(np.unique(g.integers(0, 1000, 3000))) for _ in range(1000)]
+    stream_row("distinct X' in 3000 draws with replacement (1000 streams)", distinct3, (900, 990), "range")
+    _, XY = helpers.seed_data()
+    corr = [np.corrcoef(XY[g.integers(0, 1000, 3000), 0], XY[g.integers(0, 1000, 3000), 1])[0, 1]
+            for _ in range(1000)]
+    stream_row("corr of the plotted X', Y' (1000 streams)", corr, (-0.15, 0.15), "range")
 
 
 def minee(seeds):
@@ -262,10 +387,20 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=60)
     ap.add_argument("--only", default=None)
+    ap.add_argument("--streams", type=int, default=0,
+                    help="instead: the hidden checks of 01 and 02 at their own seeds over this many "
+                         "random streams (docs/tolerances-01-02.md)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     seeds = range(1000, 1000 + args.seeds)  # disjoint from the seeds the tests use
     t0 = time.process_time()
+    if args.streams:
+        streams = range(1, 1 + args.streams)
+        for name, fn in [("01_dv", dv_streams), ("02_mine", mine_streams)]:
+            if args.only in (None, name):
+                fn(streams)
+        print(f"\n{time.process_time() - t0:.0f} CPU-s", flush=True)
+        return
     for name, fn in [("01_dv", dv), ("02_mine", mine), ("03_minee", minee),
                      ("03_minee_sampling", minee_sampling)]:
         if args.only in (None, name):
