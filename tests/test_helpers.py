@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pytest
 
+import torch
+
 import helpers
 from helpers import checks
 
@@ -115,8 +117,15 @@ def test_checks_explain_and_return_nothing():
         checks.check_close(1.0, 2.0, "the thing", hint="hint here")
     with pytest.raises(AssertionError, match="finite"):
         checks.check_close(float("inf"), 2.0, "v")
+    with pytest.raises(AssertionError, match=r"expected shape \(1,\), got \(2,\)"):
+        checks.check_close([1.0, 2.0], 2.0, "v")  # arrays are compared elementwise, shapes first
     with pytest.raises(AssertionError, match="single number"):
-        checks.check_close([1.0, 2.0], 2.0, "v")
+        checks.check_estimate([1.0, 2.0], 2.0, 0.1)
+    assert checks.check_close(torch.tensor([[1.0, 2.0]]), [[1.0, 2.0]], "m") is None
+    with pytest.raises(AssertionError, match=r"expected a number, an array or a plain tensor"):
+        class Sneaky(float):  # a student's object never converts itself
+            pass
+        checks.check_close(Sneaky(1.0), 1.0, "s")
     with pytest.raises(AssertionError, match=r"0\.500 nats below the true value 1\.000"):
         checks.check_estimate(0.5, 1.0, 0.1)
     assert checks.check_estimate(0.95, 1.0, 0.1) is None
