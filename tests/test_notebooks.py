@@ -76,3 +76,19 @@ def test_release_is_what_nbgrader_generates(root, tmp_path, assignment):
     fresh = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
     committed = (root / "release" / assignment / f"{assignment}.ipynb").read_text()
     assert fresh == committed, "release/ is stale: run `make release` and commit it"
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_record_of_expected_values_is_current(root, assignment):
+    """expected/<assignment>.json was made from the test cells as they are now (`course record`),
+    and every graded test cell has at least one recorded check."""
+    import nbformat
+
+    from grading import verdicts
+
+    cells = verdicts.load_record(root, assignment)  # RecordError when missing or stale
+    source = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    tests = {c.metadata["nbgrader"]["grade_id"] for c in source.cells if verdicts.is_test_cell(c)}
+    assert set(cells[f"{assignment}.ipynb"]) == tests
+    assert all(cells[f"{assignment}.ipynb"][t] for t in tests)
