@@ -1,7 +1,10 @@
 """``course``: the instructor's one entry point.
 
     course build                 notebooks/*.md -> source/
-    course release               build, then nbgrader generate_assignment -> release/
+    course release               build, then nbgrader generate_assignment -> release/, and
+                                 record the expected values if the tests changed
+    course record                grade the reference solution in the sandbox and keep what each
+                                 test checked -> expected/<assignment>.json (instructor side)
     course examples              write the bundled example submissions into submitted/
     course autograde [--submissions DIR] [--assignment A] [--jobs N] [--force]
                      [--scheduler tcp://HOST:8786] [--db URL] [--timeout S]
@@ -27,7 +30,7 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, report, review, scale
+from . import examples, nbg, report, review, scale, verdicts
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
 from .paths import assignments, find_root
 
@@ -45,6 +48,32 @@ def cmd_release(args):
     for a in _assignments(args):
         nbg.generate_assignment(args.course, a)
         print(f"released release/{a}/{a}.ipynb")
+        try:
+            verdicts.load_record(args.course, a)
+        except verdicts.RecordError as exc:  # missing or stale: the tests changed
+            print(f"{a}: {exc}; recording now")
+            if _record(args, a):
+                return 2
+
+
+def cmd_record(args):
+    """expected/<assignment>.json from the reference solution's graded run (grading/verdicts.py)."""
+    for a in _assignments(args):
+        if _record(args, a):
+            return 2
+
+
+def _record(args, a):
+    try:
+        sandbox_tools()
+    except SandboxUnavailable as exc:
+        print(f"course record: {exc}", file=sys.stderr)
+        return 2
+    try:
+        nbg.record(args.course, a)
+    except (nbg.NbgraderError, verdicts.RecordError) as exc:
+        print(f"course record: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_examples(args):
@@ -165,7 +194,8 @@ def cmd_demo(args):
             shutil.rmtree(p)
     (course / "gradebook.db").unlink(missing_ok=True)
     (course / "review.csv").unlink(missing_ok=True)
-    cmd_release(args)
+    if cmd_release(args):
+        return 2
     cmd_examples(args)
     if cmd_autograde(args):
         return 2
@@ -195,7 +225,7 @@ def main(argv=None):
                          "that holds nbgrader_config.py)")
     ap.add_argument("--assignment", help="only this assignment (default: all)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("build", "release", "examples", "feedback", "report", "demo", "lab"):
+    for name in ("build", "release", "record", "examples", "feedback", "report", "demo", "lab"):
         sub.add_parser(name)
     p = sub.add_parser("autograde")
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")

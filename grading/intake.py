@@ -1,30 +1,28 @@
-"""Before and after ``nbgrader autograde``: stage the submissions, then judge the results.
+"""Before and after a grading job: what is graded, and what the result tells.
 
-``stage`` copies what will be graded into a private folder that nbgrader
-reads as its ``submitted/`` (the students' hand-ins in ``submitted/`` are
-never changed): the release's notebooks only, plus ``timestamp.txt``.
+``collect`` reads a hand-in from ``submitted/<student>/<assignment>/`` into
+memory, without following links and size-capped (grading/safeio.py); the job
+gets those bytes, never a path into ``submitted/``, which is never changed.
 
-- a notebook that is not valid JSON or not a valid notebook, or that is
-  missing, is replaced by the untouched release notebook (which earns zero);
+- a notebook that is a link, a special file, too large, not valid JSON or not
+  a valid notebook, or that is missing, is replaced by the untouched release
+  notebook (which earns zero), with a notice for the review list;
 - a single notebook named differently from the release is graded under the
   release's name;
 - other files are left out (a ``numpy.py`` next to the notebook would
   otherwise shadow the real module in the kernel).
 
-``finish`` runs the tamper checks on each autograded notebook, zeroes the
-affected test cells in the gradebook, and writes the review list.
+``findings`` turns a graded notebook into review rows (tampering, code that
+reaches internals, breakage), and ``record_findings`` stores them: the review
+list, and zero for the tampered tests in the gradebook.
 """
 from __future__ import annotations
 
-import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import nbformat
 
-from . import review, tamper
-from .report import db_url
+from . import review, safeio, tamper
 
 MESSAGES = [  # (pattern in a test or answer cell's error, message for the review list)
     ("did not stop when interrupted", "a cell ran past the time limit and ignored the interrupt: "
@@ -37,74 +35,92 @@ MESSAGES = [  # (pattern in a test or answer cell's error, message for the revie
 ]
 
 
-class Staged:
-    def __init__(self, course):
-        root = Path(course) / ".grading"
-        root.mkdir(exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="stage", dir=root))
-        self.submitted = self.dir / "submitted"
-        self.submitted.mkdir()
-        self.students, self.notices = [], {}
-
-    def close(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 def notebook_names(course, assignment):
     return sorted(p.name for p in (Path(course) / "source" / assignment).glob("*.ipynb"))
 
 
-def _readable(path):
+def _readable(data: bytes):
+    """None if ``data`` is a valid notebook, else why not (one line, no contents)."""
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
         return None
-    except Exception as exc:  # invalid JSON, not a notebook, wrong schema
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    except Exception as exc:  # invalid UTF-8 or JSON, not a notebook, wrong schema
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return f"{type(exc).__name__}: {first}"
 
 
-def stage(course, assignment, student=None):
+def _release_or_empty(course, assignment, name):
+    release = Path(course) / "release" / assignment / name
+    if release.is_file():
+        return release.read_bytes()
+    return nbformat.writes(nbformat.v4.new_notebook()).encode()
+
+
+def collect(course, assignment, student):
+    """What will be graded of ``submitted/<student>/<assignment>/``: ({name: bytes}, notices).
+
+    Read without following links (grading/safeio.py): a hand-in folder or notebook that
+    is a link, a FIFO or a device, or a notebook over the size limit, is refused, and the
+    untouched release is graded in its place (zero), with a notice.  An unreadable or
+    missing notebook is replaced the same way; a single notebook named differently from
+    the release is graded under the release's name; other files are left out (a
+    ``numpy.py`` next to the notebook would otherwise shadow the real module).
+    """
     course = Path(course)
-    staged = Staged(course)
-    students = [student] if student else sorted(
-        p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
     names = notebook_names(course, assignment)
-    for s in students:
-        src = course / "submitted" / s / assignment
-        dest = staged.submitted / s / assignment
-        dest.mkdir(parents=True)
-        notes = staged.notices.setdefault(s, [])
-        if not src.is_dir():
-            notes.append(f"no submission folder submitted/{s}/{assignment}/: graded zero")
-        handed = sorted(p.name for p in src.glob("*.ipynb")) if src.is_dir() else []
-        strays = [n for n in handed if n not in names]
-        for name in names:
-            chosen = name if name in handed else None
-            if chosen is None and len(names) == 1 and len(strays) == 1:
-                chosen = strays.pop()
-                notes.append(f"graded {chosen} as {name} (the release's name)")
-            problem = _readable(src / chosen) if chosen else None
-            if chosen and not problem:
-                shutil.copy(src / chosen, dest / name)
-                continue
+    files, notes = {}, []
+    rel = f"submitted/{student}/{assignment}"
+    kinds = {p: safeio.kind_of(course, p) for p in (f"submitted/{student}", rel)}
+    entries = {}
+    if all(k == "dir" for k in kinds.values()):
+        try:
+            entries = safeio.list_dir(course, rel)
+        except safeio.Refused as exc:
+            notes.append(f"the submission folder could not be read ({exc}): graded as the untouched "
+                         "release, zero")
+    else:
+        bad = next(p for p, k in kinds.items() if k != "dir")
+        what = {"link": "is a symbolic link (refused)", "missing": "does not exist",
+                "file": "is a file, not a folder", "special": "is a special file (refused)"}[kinds[bad]]
+        notes.append(f"{bad}/ {what}: graded as the untouched release, zero")
+    handed = sorted(n for n in entries if n.endswith(".ipynb"))
+    strays = [n for n in handed if n not in names]
+    for name in names:
+        chosen = name if name in handed else None
+        if chosen is None and len(names) == 1 and len(strays) == 1:
+            chosen = strays.pop()
+            notes.append(f"graded {chosen} as {name} (the release's name)")
+        problem = None
+        if chosen:
+            try:
+                data = safeio.read_file(course, f"{rel}/{chosen}")
+                problem = _readable(data)
+            except safeio.Refused as exc:
+                problem = str(exc)
+        if chosen and not problem:
+            files[name] = data
+            continue
+        if chosen:
             notes.append(f"{chosen} is not a readable notebook ({problem}): graded as the "
-                         "untouched release, zero" if chosen else
-                         f"no {name} handed in: graded as the untouched release, zero")
-            release = course / "release" / assignment / name
-            if release.exists():
-                shutil.copy(release, dest / name)
-            else:
-                nbformat.write(nbformat.v4.new_notebook(), str(dest / name))
-        if (src / "timestamp.txt").is_file():
-            shutil.copy(src / "timestamp.txt", dest / "timestamp.txt")
-        extra = sorted(str(p.relative_to(src)) for p in src.rglob("*") if p.is_file()
-                       and p.name != "timestamp.txt" and not (p.suffix == ".ipynb" and p.parent == src)
-                       and ".ipynb_checkpoints" not in p.parts) if src.is_dir() else []
-        extra += strays
-        if extra:
-            notes.append("left out of grading (only the notebook is graded): " + ", ".join(extra[:10]))
-        staged.students.append(s)
-    return staged
+                         "untouched release, zero")
+        elif entries or not notes:
+            notes.append(f"no {name} handed in: graded as the untouched release, zero")
+        files[name] = _release_or_empty(course, assignment, name)
+    if entries.get("timestamp.txt") == "file":
+        try:
+            files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT)
+        except safeio.Refused as exc:
+            notes.append(f"timestamp.txt ignored: {exc}")
+    extra = sorted(n for n in entries if n not in files and n != "timestamp.txt"
+                   and n != ".ipynb_checkpoints" and n not in handed) + strays
+    links = [n for n in extra if entries.get(n) in ("link", "special")]
+    if links:
+        notes.append("refused (links or special files are never read): " + ", ".join(links[:10]))
+    extra = [n for n in extra if n not in links]
+    if extra:
+        notes.append("left out of grading (only the notebook is graded): " + ", ".join(extra[:10]))
+    return files, notes
 
 
 def _messages(nb):
@@ -123,28 +139,26 @@ def _messages(nb):
     return [f"{m} (cells: {', '.join(dict.fromkeys(cells))})" for m, cells in found.items()]
 
 
-def finish(course, assignment, staged, proc=None, url=None):
-    """Tamper checks, zeroing and the review list for each staged student; return those graded."""
-    course = Path(course)
-    graded = []
-    for s in staged.students:
-        rows = [dict(kind="notice", tests="", reason=n) for n in staged.notices.get(s, [])]
-        for name in notebook_names(course, assignment):
-            out = course / "autograded" / s / assignment / name
-            if not out.exists():
-                tail = re.sub(r"\s+", " ", (proc.stdout if proc else "")[-300:])
-                rows.append(dict(kind="tamper", tests="", reason=f"autograde failed for {name}: {tail}"))
-                continue
-            nb = nbformat.read(str(out), as_version=4)
-            source = nbformat.read(str(course / "source" / assignment / name), as_version=4)
-            tests, reasons = tamper.check(source, nb)
-            if tests:
-                rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons),
-                                 notebook=name.removesuffix(".ipynb")))
-            rows += [dict(kind="notice", tests="", reason=m) for m in _messages(nb)]
-            graded.append(s)
-        record_findings(course, assignment, s, rows, url or db_url(course))
-    return graded
+def findings(source_nbs, graded_nbs, notices=()):
+    """The review rows of one graded submission (nothing is stored here).
+
+    ``source_nbs``/``graded_nbs``: {notebook name: NotebookNode}.  Tampering that was
+    detected zeroes the tests it affects (kind "tamper"); code that reaches internals
+    goes on the review list only (kind "review"); breakage is a "notice".
+    """
+    rows = [dict(kind="notice", tests="", reason=n, notebook="") for n in notices]
+    for name, nb in graded_nbs.items():
+        source = source_nbs[name]
+        nb_id = name.removesuffix(".ipynb")
+        tests, reasons = tamper.check(source, nb)
+        if tests or reasons:
+            rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons),
+                             notebook=nb_id))
+        suspicious = getattr(tamper, "suspicious", None)
+        for reason in (suspicious(source, nb) if suspicious else []):
+            rows.append(dict(kind="review", tests="", reason=reason, notebook=nb_id))
+        rows += [dict(kind="notice", tests="", reason=m, notebook=nb_id) for m in _messages(nb)]
+    return rows
 
 
 def record_findings(course, assignment, student, rows, url):
@@ -160,7 +174,7 @@ def record_findings(course, assignment, student, rows, url):
         if r["kind"] == "tamper" and r.get("tests"):
             zero.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
     old = review.replace(course, assignment, student,
-                         [{k: r[k] for k in ("kind", "tests", "reason")} for r in rows])
+                         [{k: r.get(k, "") for k in ("notebook", "kind", "tests", "reason")} for r in rows])
     previously = {t for r in old if r["kind"] == "tamper" for t in r["tests"].split()}
     flagged = set().union(*zero.values()) if zero else set()
     with Gradebook(url) as gb:

@@ -24,10 +24,8 @@ def kernel_env(extra=None):
 
 def cpu_seconds(own=True, children=True):
     """User + system CPU seconds of this process and/or of the children it has waited for."""
-    import resource
-
-    who = ([resource.RUSAGE_SELF] if own else []) + ([resource.RUSAGE_CHILDREN] if children else [])
-    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, who))
+    from .job import cpu_seconds as cpu
+    return cpu(own, children)
 
 
 def run(course, *args, check=True, quiet=False, extra_env=None):
@@ -61,57 +59,64 @@ def generate_assignment(course, assignment):
     return run(course, "generate_assignment", assignment, "--force", quiet=True)
 
 
-def autograde(course, assignment, student=None, force=True, sandbox=True, timeout=None):
-    """``nbgrader autograde`` of one assignment (all its submissions, or one student's).
+def autograde(course, assignment, student=None, force=True, sandbox=True, timeout=None, out=None):
+    """Grade one assignment's submissions (all, or one student's), one at a time.
 
-    Every call is sandboxed unless ``sandbox=False`` (trusted submissions only):
-    see grading/sandbox.py.  Before grading, each submission is checked and
-    staged (grading/intake.py): an unreadable or missing notebook is graded
-    zero, a renamed one is graded under the release's name, extra files are
-    left out.  After grading, tampering zeroes the affected test cells
-    (grading/tamper.py), and every finding goes to the course's review list
-    (``review.csv``).  Safe to run in parallel processes, one student each.
-    Returns the finished process; its ``uncounted_cpu_s`` is the CPU time of
-    nbgrader and its kernels that this process's RUSAGE_CHILDREN does not count
-    (a forked nbgrader's, and the sandboxed kernels', ``kernel_cpu_s``).
+    The serial grader is the parallel one with one job: every submission is read by
+    the grading command, graded in its own sandboxed job and recorded by the one
+    writer (grading/scale.py).  Returns the Summary; raises NbgraderError if a
+    submission could not be graded at all.
     """
-    from . import intake, sandbox as sandbox_mod
+    import io
+
+    from . import scale
+
+    buf = io.StringIO()
+    summary = scale.grade(course, [assignment], jobs=1, force=force, progress=False, sandbox=sandbox,
+                          timeout=timeout, students=[student] if student else None, out=out or buf)
+    if summary.failed:
+        raise NbgraderError("; ".join(f"{s}/{a}: {e[-2000:]}" for a, s, e in summary.failed))
+    return summary
+
+
+def record(course, assignment, sandbox=True, timeout=None, out=sys.stdout):
+    """Make ``expected/<assignment>.json``: grade the source notebooks (the reference
+    solution) through the same sandboxed job, and keep what each test cell checked
+    (grading/verdicts.py).  Returns the record's path."""
+    import json
+
+    import nbformat
+
+    from . import job as job_mod, scale, verdicts
 
     course = Path(course).resolve()
-    box = sandbox_mod.Sandbox(course) if sandbox else None
-    staged = intake.stage(course, assignment, student)
-    try:
-        args = ["autograde", assignment,
-                f"--CourseDirectory.submitted_directory={staged.submitted}"]
-        if student:
-            args += ["--student", student]
-        if force:
-            args.append("--force")
-        if timeout:
-            args.append(f"--Execute.timeout={int(timeout)}")
-        extra_env = {}
-        if box:
-            args += box.nbgrader_args()
-            extra_env.update(box.env())
-        proc = run(course, *args, quiet=True, check=False, extra_env=extra_env)
-        # CPU seconds of the kernels that nbgrader's own children's time does not hold
-        # (a sandboxed kernel's time stops at its pid namespace: see sandbox.KERNEL_LAUNCHER)
-        proc.kernel_cpu_s = sandbox_mod.kernel_cpu(proc.stdout) if box else 0.0
-        proc.uncounted_cpu_s += proc.kernel_cpu_s
-        if proc.returncode < 0:
-            # killed by a signal mid-run: what it left in autograded/ is unfinished (a
-            # notebook copied but not executed would score as if every test passed)
-            raise NbgraderError(f"nbgrader {' '.join(args[:2])} was killed by signal "
-                                f"{-proc.returncode}:\n" + proc.stdout[-4000:])
-        graded = intake.finish(course, assignment, staged, proc)
-        if proc.returncode != 0 and not graded:
-            raise NbgraderError(f"nbgrader {' '.join(args[:2])} failed ({proc.returncode}):\n"
-                                + proc.stdout[-4000:])
-        return proc
-    finally:
-        staged.close()
-        if box:
-            box.close()
+    with scale._alembic_on_path():
+        writer = scale.Writer(course)
+        try:
+            common = scale.prepare(course, writer, assignment, sandbox=sandbox, timeout=timeout)
+        finally:
+            writer.close()
+    if not common["source"]:
+        raise NbgraderError(f"source/{assignment}/ has no notebook")
+    result = job_mod.grade_job(common, assignment, "course-record", dict(common["source"]))
+    if not result.ok:
+        raise NbgraderError(f"recording {assignment} failed: {result.error}")
+    entries = {}
+    for name, data in sorted(result.notebooks.items()):
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        entries[name] = verdicts.record_from_graded(nb, common["source"][name])
+    path = verdicts.record_path(course, assignment)
+    path.parent.mkdir(exist_ok=True)
+    text = json.dumps({"assignment": assignment,
+                       "about": "Expected values, truths and tolerances of the hidden tests, as the "
+                                "reference solution's graded run reported them (course record). "
+                                "Instructor side only: never hand this out.",
+                       "notebooks": entries}, indent=1, sort_keys=True)
+    path.write_text(text + "\n")
+    n = sum(len(c) for e in entries.values() for c in e["cells"].values())
+    print(f"recorded {n} checks of {sum(len(e['cells']) for e in entries.values())} test cells "
+          f"in {path.relative_to(course)} ({result.wall_s:.0f} s)", file=out)
+    return path
 
 
 def generate_feedback(course, assignment):

@@ -1,8 +1,11 @@
 """The instructor's review list, ``review.csv`` at the course root.
 
-One row per finding: ``assignment, student, kind, tests, reason``.  ``kind``
-is ``tamper`` (the tests named were zeroed; an instructor must look) or
-``notice`` (a broken submission graded anyway: what happened).  Each
+One row per finding: ``assignment, student, notebook, kind, tests, reason``.  ``kind``
+is ``tamper`` (tampering was detected: the tests named were zeroed; an
+instructor must look), ``review`` (code that reaches the grader's internals,
+such as IPython's input history or the checker's frames: nothing is zeroed,
+an instructor should look) or ``notice`` (a broken submission graded
+anyway: what happened).  ``notebook`` names the notebook a row is about.  Each
 autograde of a student replaces that student's rows for the assignment.
 Writers in parallel processes take a file lock.
 """
@@ -14,7 +17,7 @@ import io
 from contextlib import contextmanager
 from pathlib import Path
 
-FIELDS = ["assignment", "student", "kind", "tests", "reason"]
+FIELDS = ["assignment", "student", "notebook", "kind", "tests", "reason"]
 
 
 def path(course):
@@ -46,15 +49,22 @@ def replace(course, assignment, student, rows):
         old = read(course)
         mine = [r for r in old if r["assignment"] == assignment and r["student"] == student]
         keep = [r for r in old if not (r["assignment"] == assignment and r["student"] == student)]
-        keep += [dict(assignment=assignment, student=student, **r) for r in rows]
+        keep += [dict(assignment=assignment, student=student,
+                      **{k: r.get(k, "") for k in FIELDS if k not in ("assignment", "student")})
+                 for r in rows]
         buf = io.StringIO()
-        w = csv.DictWriter(buf, FIELDS)
+        w = csv.DictWriter(buf, FIELDS, restval="", extrasaction="ignore")
         w.writeheader()
         w.writerows(sorted(keep, key=lambda r: (r["assignment"], r["student"], r["kind"])))
         tmp = path(course).with_suffix(".csv.tmp")
         tmp.write_text(buf.getvalue())
         tmp.replace(path(course))
         return mine
+
+
+def printable(text):
+    """``text`` with control characters (a student's file name can hold terminal escapes) shown as ?."""
+    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
 
 
 def render(course, assignment=None):
@@ -64,7 +74,8 @@ def render(course, assignment=None):
         return ""
     out = []
     for r in rows:
-        tag = "REVIEW" if r["kind"] == "tamper" else "note  "
+        tag = {"tamper": "REVIEW", "review": "LOOK  "}.get(r["kind"], "note  ")
         tests = f" [zeroed: {r['tests']}]" if r["tests"] else ""
-        out.append(f"  {tag} {r['assignment']}/{r['student']}{tests}: {r['reason']}")
+        where = f" ({r['notebook']})" if r.get("notebook") else ""
+        out.append(printable(f"  {tag} {r['assignment']}/{r['student']}{where}{tests}: {r['reason']}"))
     return "\n".join(out)

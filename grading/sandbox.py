@@ -1,54 +1,69 @@
-"""The grading sandbox: every student kernel runs under bubblewrap.
+"""The grading sandbox: every grading job runs unprivileged, its kernel one level deeper.
 
-``Sandbox(course)`` makes a private folder (mode 0700, under the system temp
-dir) that holds a kernelspec, the wrapper script it runs and the folder for
-the kernel's IPC sockets, and returns the nbgrader options that use them.
-One ``Sandbox`` serves one ``nbgrader autograde`` call; calls in parallel
-processes each get their own folder, sockets and kernel uid.
+One job grades one submission (grading/job.py).  It runs ``nbgrader autograde``
+in a private job folder, and that process and its kernel are both sandboxed:
 
-What the wrapper (``kernel.sh``) does for each kernel nbgrader starts:
+    grading command (root, or the instructor)
+      └─ [root only: setpriv to a fresh uid, no capabilities, no_new_privs]
+         bwrap (outer: user, pid, net, ipc, uts namespaces)        the JOB
+           sees: /usr, /etc, the Python install and the environment, read-only;
+                 the job folder, read-write; an empty /tmp.  Not the course.
+           └─ nbgrader autograde  (in the job folder's scratch course)
+              └─ kernel.sh → prlimit → bwrap (inner: new user, pid, net, ipc,
+                 uts namespaces)                                    the KERNEL
+                   sees: /usr, /etc, Python, read-only; an empty, size-capped
+                         tmpfs as its working folder and /tmp; the connection
+                         file and the socket folder.  Not the job folder.
 
-- ignores SIGINT itself (jupyter_client interrupts the whole process group;
-  the kernel must get it, bwrap must survive it);
-- refuses to start unless its working directory lies in the course's
-  ``autograded/`` folder: that folder, the student's working copy, is the
-  only writable place the kernel sees;
-- picks a uid of its own (100000 + its pid, unique among live sandboxes), so
-  that RLIMIT_NPROC counts this kernel's processes only, and hands it the
-  working copy, the connection file and the socket folder;
-- sets the rlimits (address space, processes, file size, CPU time, open
-  files, no core dumps) with ``prlimit``;
-- ``exec``s bwrap: new pid, network, ipc, uts (and cgroup) namespaces; only
-  /usr, /etc, the Python install and the virtual environment, read-only;
-  empty tmpfs for /tmp and the home folder; the working copy read-write; the
-  connection file alone; a cleared environment;
-- inside, ``setpriv`` drops to that uid with no capabilities, no bounding
-  set and no_new_privs, and starts ``python -m ipykernel_launcher``.
+What this guarantees, and why:
+
+- **Nothing privileged acts on a path the kernel controls.**  The kernel's
+  working copy is a tmpfs inside its own mount namespace: it vanishes with the
+  kernel, and no process outside ever reads or writes it.  nbgrader writes the
+  graded notebook into the job folder, which the kernel cannot see.  The
+  grading command takes back only that notebook, opened without following
+  links, size-capped and validated (grading/job.py, grading/safeio.py).
+- **The working copy's total size is capped** (``WORK_MB`` + ``TMP_MB`` of
+  tmpfs), not only the size of each file (``FSIZE_MB``).
+- **The job is unprivileged.**  As root, each job gets its own uid (so a
+  per-uid process cap is per job) and drops every capability before bwrap
+  starts; without root, the same sandbox runs in an unprivileged user
+  namespace as the instructor's uid (``mode() == "rootless"``).  Then all the
+  jobs share that uid's process cap (``NPROC``), and a job's files are owned
+  by the instructor, but the namespaces, the mounts and the limits are the same.
+- The kernel cannot reach nbgrader: it lives in its own pid namespace (it
+  cannot see, signal or ptrace nbgrader, nor open its ``/proc`` files) and its
+  own mount namespace.
+
+Limits of one kernel: ``MEMORY_MB`` of address space, ``NPROC`` processes,
+``FSIZE_MB`` per file, ``CPU_S`` CPU seconds, ``NOFILE`` open files, no core
+dumps; nbgrader's ``Execute.timeout`` per cell; the grading command's
+``JOB_WALL_S`` for the whole job.
 """
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shlex
 import shutil
-import stat
+import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 
 KERNEL_NAME = "course-sandbox"
 INSTALL_HINT = ("bubblewrap is not installed: install it with `apt-get install bubblewrap` "
-                "(the grading sandbox needs /usr/bin/bwrap, prlimit and setpriv), or grade "
-                "trusted submissions without a sandbox: "
-                "`course autograde --no-sandbox-i-trust-these-submissions`.")
+                "(the grading sandbox needs bwrap, prlimit and setpriv), or grade trusted "
+                "submissions without a sandbox: `course autograde --no-sandbox-i-trust-these-submissions`.")
 
 # The kernel's parent inside the sandbox.  A process in a new pid namespace does
 # not pass its children's CPU time up when it exits (measured: a kernel that
 # burns 4 CPU-s in a cell adds 0.0 s to nbgrader's RUSAGE_CHILDREN with
-# --unshare-pid, 4 s without), so this parent waits for the kernel and writes
-# the kernel's CPU time on stderr, which nbgrader's output carries
-# (``kernel_cpu`` reads it).  Statistics only: a student could write a line of
-# the same form on the kernel's own stderr; grades never depend on it.
+# --unshare-pid), so this parent waits for the kernel and writes the kernel's
+# CPU time on stderr, which the job's output carries (``kernel_cpu`` reads it).
+# Statistics only: a student could write a line of the same form; grades never
+# depend on it.
 KERNEL_CPU_LINE = "course-sandbox: kernel CPU "
 KERNEL_LAUNCHER = (
     "import resource, subprocess, sys\n"
@@ -65,8 +80,8 @@ KERNEL_LAUNCHER = (
     "sys.exit(code if code >= 0 else 128 - code)\n")
 
 
-def kernel_cpu(output):
-    """The CPU seconds of the sandboxed kernels whose lines are in nbgrader's output."""
+def kernel_cpu(output: str) -> float:
+    """The CPU seconds of the sandboxed kernels whose lines are in a job's output."""
     total = 0.0
     for line in output.splitlines():
         if line.startswith(KERNEL_CPU_LINE):
@@ -78,14 +93,17 @@ def kernel_cpu(output):
 
 
 # Limits of one grading kernel (the per-cell time limit is nbgrader's Execute.timeout).
-MEMORY_MB = 2048        # RLIMIT_AS: address space of each process, torch included
-NPROC = 64              # RLIMIT_NPROC: processes and threads of the kernel's uid
-FSIZE_MB = 256          # RLIMIT_FSIZE: largest file the kernel may write
+MEMORY_MB = 2048        # RLIMIT_AS: address space of each kernel process, torch included
+NPROC = 256             # RLIMIT_NPROC: processes and threads of the job's uid (nbgrader's too)
+FSIZE_MB = 128          # RLIMIT_FSIZE: largest file the kernel may write
 CPU_S = 1800            # RLIMIT_CPU: a backstop for the whole notebook
 NOFILE = 512
-TMP_MB = 64             # size of the kernel's /tmp (a tmpfs, in memory)
+TMP_MB = 64             # the kernel's /tmp, a tmpfs
+WORK_MB = 256           # the kernel's working folder, a tmpfs: all it can write, in total
+JOB_MEMORY_MB = 6144    # RLIMIT_AS of the job's nbgrader process (outputs are held in memory)
+JOB_WALL_S = 3600       # the whole job, wall clock, as a backstop to the per-cell timeout
 
-# The only variables a grading kernel gets from the grader's environment.
+# The only variables a grading kernel gets from the job's environment.
 PASS_ENV = ("NBGRADER_EXECUTION", "PYTHONHASHSEED", "MPLBACKEND", "LANG", "LC_ALL")
 
 
@@ -93,29 +111,64 @@ class SandboxUnavailable(RuntimeError):
     pass
 
 
-def tools():
-    """Paths of bwrap, prlimit and setpriv; SandboxUnavailable if one is missing."""
-    found = {t: shutil.which(t) for t in ("bwrap", "prlimit", "setpriv")}
+def tools() -> dict:
+    """Paths of bwrap, prlimit and setpriv; SandboxUnavailable if one is missing or the
+    machine allows no sandbox at all (see ``mode``)."""
+    found = {t: shutil.which(t) for t in ("bwrap", "prlimit", "setpriv", "unshare")}
     missing = [t for t, p in found.items() if not p]
     if missing:
         raise SandboxUnavailable(f"{INSTALL_HINT} (missing: {', '.join(missing)})")
-    if os.geteuid() != 0:
-        raise SandboxUnavailable(
-            "the grading sandbox gives each kernel its own unprivileged uid and so must be "
-            "started as root (sudo course autograde ...), or grade trusted submissions "
-            "with --no-sandbox-i-trust-these-submissions.")
+    mode()
     return found
 
 
-def _python_roots():
-    """Read-only folders the kernel needs: the base Python install and the environment."""
+@functools.lru_cache(maxsize=None)
+def mode() -> str:
+    """"root" (each job gets its own uid) or "rootless" (the instructor's uid, in a user
+    namespace).  SandboxUnavailable when this machine cannot nest user namespaces."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        raise SandboxUnavailable(INSTALL_HINT)
+    probe = [bwrap, "--unshare-user", "--unshare-pid", "--die-with-parent", *_system_binds(),
+             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", *_system_binds(),
+             "--proc", "/proc", "--dev", "/dev", "--size", "65536", "--tmpfs", "/tmp", "true"]
+    root = os.geteuid() == 0
+    if root:
+        probe = [shutil.which("setpriv") or "setpriv", "--reuid=99999", "--regid=99999",
+                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+                 "--", *probe]
+    try:
+        r = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        ok, why = r.returncode == 0, (r.stderr or r.stdout).strip()[-300:]
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        ok, why = False, str(exc)
+    if not ok:
+        raise SandboxUnavailable(
+            "this machine cannot run the grading sandbox: bubblewrap could not create nested "
+            f"unprivileged user namespaces ({why}). Enable them (Debian: sysctl "
+            "kernel.unprivileged_userns_clone=1; elsewhere user.max_user_namespaces > 0), or grade "
+            "trusted submissions with --no-sandbox-i-trust-these-submissions.")
+    return "root" if root else "rootless"
+
+
+# Root mode, in a private mount namespace: a 0755 tmpfs on the staging folder, each
+# read-only root bind-mounted into it, then the rest of the command line.
+STAGE_ROOTS = ('set -e; T="$1"; shift; n="$1"; shift; '
+               'mount -t tmpfs -o mode=0755,size=65536 course-roots "$T"; i=0; '
+               'while [ "$i" -lt "$n" ]; do mkdir "$T/$i"; mount --bind "$1" "$T/$i"; shift; i=$((i+1)); done; '
+               'exec "$@"')
+
+
+def _python_roots() -> list[Path]:
+    """Read-only folders the job and the kernel need: the base Python install and the environment."""
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
              Path(sysconfig.get_paths()["stdlib"]).resolve().parent.parent}
     # Keep only the outermost folders.
     return sorted(r for r in roots if not any(o != r and o in r.parents for o in roots))
 
 
-def _system_binds():
+def _system_binds() -> list[str]:
     args = []
     for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -125,111 +178,104 @@ def _system_binds():
     return args
 
 
-class Sandbox:
-    """Kernelspec, wrapper and socket folder for one autograde call (a context manager)."""
+def _common_env(home: str = "/tmp") -> list[str]:
+    return ["--setenv", "HOME", home, "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MKL_NUM_THREADS", "1",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "PYTHONNOUSERSITE", "1",
+            "--setenv", "LANG", "C.UTF-8"]
 
-    def __init__(self, course, memory_mb=MEMORY_MB, nproc=NPROC, cpu_s=CPU_S):
-        self.course = Path(course).resolve()
-        self.memory_mb, self.nproc, self.cpu_s = memory_mb, nproc, cpu_s
+
+class JobSandbox:
+    """The kernelspec, kernel wrapper and socket folder of one job, inside its job folder,
+    and the command line that runs the job."""
+
+    def __init__(self, jobdir: Path, memory_mb: int = MEMORY_MB, nproc: int = NPROC,
+                 cpu_s: int = CPU_S, work_mb: int = WORK_MB):
+        self.jobdir = Path(jobdir)
+        self.memory_mb, self.nproc, self.cpu_s, self.work_mb = memory_mb, nproc, cpu_s, work_mb
         self.tools = tools()
-        self.dir = Path(tempfile.mkdtemp(prefix="course-sandbox-"))  # mode 0700
-        self.sockets = self.dir / "sockets"
-        self.sockets.mkdir()
-        self.kernels = self.dir / "share" / "jupyter" / "kernels" / KERNEL_NAME
-        self.kernels.mkdir(parents=True)
-        self.wrapper = self.dir / "kernel.sh"
-        self.wrapper.write_text(self.script())
-        self.wrapper.chmod(stat.S_IRWXU)
-        (self.kernels / "kernel.json").write_text(
-            '{"argv": [%s, "{connection_file}"], "display_name": "Python 3 (grading sandbox)",'
-            ' "language": "python", "interrupt_mode": "signal"}\n'
-            % _json_str(str(self.wrapper)))
+        self.mode = mode()
+        self.sockets = self.jobdir / "sockets"
+        self.runtime = self.jobdir / "runtime"
+        self.kernels = self.jobdir / "share" / "jupyter" / "kernels" / KERNEL_NAME
+        for d in (self.sockets, self.runtime, self.kernels):
+            d.mkdir(parents=True, exist_ok=True)
+        self.wrapper = self.jobdir / "kernel.sh"
+        self.wrapper.write_text(self.kernel_script())
+        self.wrapper.chmod(0o755)
+        (self.kernels / "kernel.json").write_text(json.dumps({
+            "argv": [str(self.wrapper), "{connection_file}"],
+            "display_name": "Python 3 (grading sandbox)", "language": "python",
+            "interrupt_mode": "signal"}) + "\n")
 
-    def bwrap_argv(self):
-        """bwrap's options, with $WORK, $CONN, $SOCKETS left for the shell to fill in."""
-        home = os.path.expanduser("~")
-        a = [self.tools["bwrap"], "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-             "--unshare-cgroup-try", "--die-with-parent", "--clearenv",
+    def kernel_bwrap(self) -> list[str]:
+        """The inner bwrap's options; $WORK, $CONN are left for the wrapper's shell."""
+        a = [self.tools["bwrap"], "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
-        if home not in ("/", "/tmp"):
-            a += ["--size", str(1 << 20), "--tmpfs", home]
-        # bwrap would make the folders above a bind mode 0700, closed to the kernel's uid.
-        a += ["$DIRS"]
         for root in _python_roots():
             a += ["--ro-bind", str(root), str(root)]
-        a += ["--bind", "$WORK", "$WORK", "--bind", "$SOCKETS", "$SOCKETS",
-              "--ro-bind", "$CONN", "$CONN", "--chdir", "$WORK",
-              "--setenv", "HOME", "/tmp", "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin",
-              "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MKL_NUM_THREADS", "1",
-              "--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib",
-              "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+        a += ["--perms", "0755", "--size", str(self.work_mb << 20), "--tmpfs", "$WORK",
+              "--bind", str(self.sockets), str(self.sockets), "--ro-bind", "$CONN", "$CONN",
+              "--chdir", "$WORK", *_common_env(),
+              "--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib"]
         return a
 
-    def script(self):
+    def kernel_script(self) -> str:
         q = shlex.quote
-        lines = [
+        words = " ".join('"$WORK"' if w == "$WORK" else '"$CONN"' if w == "$CONN" else q(w)
+                         for w in self.kernel_bwrap())
+        return "\n".join([
             "#!/bin/bash",
-            "# A grading kernel in a bubblewrap sandbox (generated by grading/sandbox.py).",
-            'trap "" INT',
+            "# A grading kernel, one sandbox deeper than its job (generated by grading/sandbox.py).",
+            'trap "" INT',   # jupyter_client interrupts the process group: the kernel must get it, not us
             "set -eu",
             'CONN="$1"',
             'WORK="$(pwd -P)"',
-            f"AUTOGRADED={q(str(self.course / 'autograded'))}",
-            f"SOCKETS={q(str(self.sockets))}",
-            'case "$WORK/" in "$AUTOGRADED"/?*/?*) ;; *)',
-            '  echo "sandbox: refusing to start a kernel outside $AUTOGRADED (in $WORK)" >&2; exit 1;; esac',
-            "KUID=$((100000 + $$))",
-            'chown -R "$KUID:$KUID" "$WORK"',
-            'chown "$KUID:$KUID" "$CONN" "$SOCKETS"',
-            "DIRS=()",
-            'for p in "$WORK" "$SOCKETS" "$CONN" ' + " ".join(q(str(r)) for r in _python_roots()) + "; do",
-            '  d="$p"',
-            '  while d="$(dirname "$d")"; [ "$d" != / ]; do DIRS=(--perms 0755 --dir "$d" "${DIRS[@]}"); done',
-            "done",
             "ENVS=()",
             f"for v in {' '.join(PASS_ENV)}; do",
             '  if [ -n "${!v:-}" ]; then ENVS+=(--setenv "$v" "${!v}"); fi',
             "done",
             f"exec {q(self.tools['prlimit'])} --as={self.memory_mb << 20} --nproc={self.nproc} "
             f"--fsize={FSIZE_MB << 20} --cpu={self.cpu_s} --nofile={NOFILE} --core=0 -- \\",
-            "  " + " ".join(_shell_word(w) for w in self.bwrap_argv()) + ' "${ENVS[@]}" \\',
-            f"  {q(self.tools['setpriv'])} --reuid=$KUID --regid=$KUID --clear-groups "
-            "--inh-caps=-all --bounding-set=-all --no-new-privs -- \\",
+            f"  {words} \"${{ENVS[@]}}\" \\",
             f"  {q(sys.executable)} -c {q(KERNEL_LAUNCHER)} \"$CONN\"",
-            "",
-        ]
-        return "\n".join(lines)
+            ""])
 
-    def nbgrader_args(self):
+    def nbgrader_args(self) -> list[str]:
         return [f"--Execute.kernel_name={KERNEL_NAME}",
                 "--KernelManager.transport=ipc",
                 f"--KernelManager.ip={self.sockets / 'kernel'}"]
 
-    def env(self):
-        """Environment additions for the nbgrader process: find the sandbox kernelspec first."""
-        return {"JUPYTER_PATH": os.pathsep.join(
-            [str(self.dir / "share" / "jupyter"), os.environ.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)}
+    def job_argv(self, command: list[str], uid: int | None, env: dict, staging: Path | None = None) -> list[str]:
+        """``command`` (nbgrader) run in the outer sandbox, in the job folder.
 
-    def close(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-def _json_str(s):
-    import json
-    return json.dumps(s)
-
-
-def _shell_word(w):
-    """Quote a word for the shell, leaving $WORK, $CONN and $SOCKETS to expand."""
-    if w == "$DIRS":
-        return '"${DIRS[@]}"'
-    if w in ("$WORK", "$CONN", "$SOCKETS"):
-        return f'"{w}"'
-    return shlex.quote(w)
+        Rootless: as the caller.  Root: as ``uid``, after a private mount namespace has
+        bind-mounted the read-only folders into ``staging`` (an empty folder of the
+        caller's), a 0755 tmpfs: the job's uid may not be able to walk to them otherwise
+        (pyenv's Python lives under /root, mode 0700).  The host's mounts are unchanged."""
+        roots = [str(r) for r in _python_roots()]
+        a, sources = [], roots
+        if self.mode == "root":
+            sources = [str(Path(staging) / str(i)) for i in range(len(roots))]
+            a += [self.tools["unshare"], "--mount", "--propagation", "private", "--",
+                  "/bin/sh", "-c", STAGE_ROOTS, "stage-roots", str(staging), str(len(roots)), *roots,
+                  self.tools["setpriv"], f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        a += [self.tools["prlimit"], f"--as={JOB_MEMORY_MB << 20}", "--core=0", "--",
+              self.tools["bwrap"], "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+              "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+              *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+              "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+        for src, root in zip(sources, roots):
+            a += ["--ro-bind", src, root]
+        a += ["--bind", str(self.jobdir), str(self.jobdir), "--chdir", str(self.jobdir), *_common_env()]
+        for k, v in env.items():
+            a += ["--setenv", k, v]
+        a += ["--setenv", "JUPYTER_PATH", str(self.jobdir / "share" / "jupyter"),
+              "--setenv", "JUPYTER_RUNTIME_DIR", str(self.runtime),
+              "--setenv", "JUPYTER_DATA_DIR", str(self.jobdir / "share" / "jupyter"),
+              "--setenv", "JUPYTER_CONFIG_DIR", str(self.jobdir / "jupyter-config"),
+              "--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib"]
+        return a + list(command)

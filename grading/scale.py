@@ -3,24 +3,24 @@
 nbgrader grades one submission at a time and a SQLite gradebook takes one
 writer at a time.  So the work is split in two:
 
-- A **job** grades one submission, on its own: it writes a private scratch
-  course (the course's ``nbgrader_config.py``, ``source/<assignment>/``, a
-  scratch SQLite gradebook holding only the assignment's definitions, copied
-  from the real gradebook, and the one submission) and runs
-  ``nbg.autograde(scratch, assignment, student=...)`` there, the same per-call
-  unit the sandbox wraps.  It returns the autograded files and the scores its
-  scratch gradebook recorded.  No two jobs share a file, so jobs run side by
-  side: in threads on this machine (``--jobs N``, each job one nbgrader
-  process with a single-threaded kernel), or as Dask tasks on any number of
-  hosts (``--scheduler tcp://host:8786``).
+- The grading command reads each submission into memory first, without
+  following links (grading/intake.py).
+- A **job** grades one submission, on its own (grading/job.py): a scratch
+  course in a job folder of its own, ``nbgrader autograde`` and the kernel
+  in the job sandbox (grading/sandbox.py), and back come only the graded
+  notebooks, validated, and the tamper scan's findings.  No two jobs share a
+  file, so jobs run side by side: in threads on this machine (``--jobs N``,
+  each job one nbgrader process with a single-threaded kernel), or as Dask
+  tasks on any number of hosts (``--scheduler tcp://host:8786``).
 - **One writer**, the process that runs ``course autograde``, records each
   result as it arrives: it creates the student and the submission as
-  ``nbgrader autograde`` does, puts the autograded files into
-  ``autograded/<student>/<assignment>/``, and runs nbgrader's own
-  ``SaveAutoGrades`` and ``AssignLatePenalties`` on the executed notebook
-  against the real gradebook (SQLite or PostgreSQL, ``CourseDirectory.db_url``).
-  Scores therefore come from nbgrader's code on nbgrader's output, as in a
-  serial run.
+  ``nbgrader autograde`` does, decides every test cell's verdict from the
+  graded notebook and the instructor-side record (grading/verdicts.py), writes
+  the notebook into ``autograded/<student>/<assignment>/``, and runs
+  nbgrader's ``SaveAutoGrades`` (scoring by those verdicts) and
+  ``AssignLatePenalties`` against the real gradebook (SQLite or PostgreSQL,
+  ``CourseDirectory.db_url``).  ``--jobs 1`` is the serial grader: the same
+  job, the same writer.
 
 What was graded is kept in a table of the gradebook, ``course_grading_state``:
 per (assignment, student) the SHA-256 of the submission and of what grades it
@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake, nbg, review
+from . import intake, job as job_mod, nbg, review, safeio, verdicts
 
 STATE_TABLE = "course_grading_state"
 
@@ -121,8 +121,11 @@ def template_gradebook(db_url, course_id, assignment):
                     dst.add_task_cell(c.name, nb.name, a.name, max_score=c.max_score,
                                       cell_type=c.cell_type)
                 for c in nb.source_cells:
+                    # a job needs the locked cells (nbgrader restores them); an unlocked cell's
+                    # source is a solution's place, and stays with the instructor
                     dst.add_source_cell(c.name, nb.name, a.name, cell_type=c.cell_type,
-                                        locked=c.locked, source=c.source, checksum=c.checksum)
+                                        locked=c.locked, source=c.source if c.locked else "",
+                                        checksum=c.checksum)
         return path.read_bytes()
 
 
@@ -142,58 +145,9 @@ def submission_scores(db_url, assignment, student):
         return {nb.name: {g.name: g.auto_score for g in nb.grades} for nb in sub.notebooks}
 
 
-# --- the job: one submission, graded in a scratch course ------------------------------------
+# --- the job lives in grading/job.py --------------------------------------------------------
 
-def grade_job(common, assignment, student, files, own_process=True):
-    """Grade one submission in a private scratch course; return the result as a dict.
-
-    ``common``: {"config": bytes, "source": {path: bytes}, "gradebook": bytes} of the
-    assignment (``prepare``); ``files``: the submission, {path: bytes}.  Runs in a
-    thread of the grading command or in a Dask worker on any host; needs nothing of
-    the course directory.  Never raises for a failed autograde: the result says
-    ``ok: False`` and why.  ``own_process``: no other job runs in this process (a Dask
-    worker with one thread), so the CPU time of its children is this job's.
-    """
-    t0 = time.time()
-    cpu0 = nbg.cpu_seconds(own=False)
-    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-{student}-"))
-    result = {"assignment": assignment, "student": student, "host": socket.gethostname(),
-              "ok": False, "error": None, "files": {}, "scores": {}}
-    try:
-        db = scratch / "gradebook.db"
-        (scratch / "nbgrader_config.py").write_bytes(
-            common["config"] + b"\n\n# grading at scale: this scratch course's own gradebook\n"
-            + f"c.CourseDirectory.db_url = {f'sqlite:///{db}'!r}\n".encode())
-        db.write_bytes(common["gradebook"])
-        _write_tree(scratch / "source" / assignment, common["source"])
-        _write_tree(scratch / "submitted" / student / assignment, files)
-        try:
-            proc = nbg.autograde(scratch, assignment, student=student,
-                                 sandbox=common.get("sandbox", True), timeout=common.get("timeout"))
-            result["uncounted_cpu_s"] = proc.uncounted_cpu_s
-        except nbg.NbgraderError as e:
-            result["error"] = str(e)[-2000:]
-            return result
-        out = scratch / "autograded" / student / assignment
-        if not out.is_dir():
-            result["error"] = "nbgrader wrote no autograded folder"
-            return result
-        result["files"] = _read_tree(out)
-        result["scores"] = submission_scores(f"sqlite:///{db}", assignment, student)
-        # the sandbox's findings (tampering, notices), for the writer to record
-        result["review_rows"] = [r for r in review.read(scratch)
-                                 if r["assignment"] == assignment and r["student"] == student]
-        result["ok"] = True
-        return result
-    except Exception as e:  # a broken job must not take the others with it
-        result["error"] = f"{type(e).__name__}: {e}"
-        return result
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        result["wall_s"] = time.time() - t0
-        # a forked nbgrader's and the sandboxed kernels' CPU time come apart (nbg.autograde)
-        result["cpu_s"] = (nbg.cpu_seconds(own=False) - cpu0 + result.get("uncounted_cpu_s", 0.0)
-                           if own_process else None)
+grade_job = job_mod.grade_job
 
 
 # --- the writer: records results in the real gradebook ---------------------------------------
@@ -253,100 +207,116 @@ class Writer:
         t = self.table
         row = dict(assignment=assignment, student=student, digest=digest, status=status,
                    detail=detail, updated=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-                   host=(result or {}).get("host"), wall_s=(result or {}).get("wall_s"),
-                   cpu_s=(result or {}).get("cpu_s"))
+                   host=getattr(result, "host", None), wall_s=getattr(result, "wall_s", None),
+                   cpu_s=getattr(result, "cpu_s", None))
         with self.engine.begin() as conn:
             conn.execute(delete(t).where(t.c.assignment == assignment, t.c.student == student))
             conn.execute(t.insert().values(**row))
 
-    def failed(self, assignment, student, digest, error, result=None):
+    def failed(self, assignment, student, digest, error, result=None, timestamp=None):
         """Record a failed job as a failed serial autograde leaves it: the submission in
         the gradebook (without new scores) and no autograded folder."""
         try:
-            self._register(assignment, student)
+            self._register(assignment, student, timestamp)
         finally:
-            dest = Path(self.cd.format_path(self.cd.autograded_directory, student, assignment))
+            dest = self._fresh_dir(student, assignment)
+            if dest.is_symlink():
+                dest.unlink()
             shutil.rmtree(dest, ignore_errors=True)
             self._set_state(assignment, student, digest, "failed", error, result)
 
-    def _register(self, a, s):
+    def _register(self, a, s, timestamp=None):
         """What nbgrader autograde's init_assignment does to the gradebook before it
-        runs anything: the student, the submission (with its timestamp), and zero
-        scores for notebooks that were not handed in.  Returns the assignment's
-        notebook names."""
+        runs anything: the student and the submission (with its timestamp, the bytes of
+        the hand-in's timestamp.txt).  Returns the assignment's notebook names."""
         import sqlalchemy.exc
         from nbgrader.api import Gradebook
+        from nbgrader.utils import parse_utc
 
-        submitted = Path(self.cd.format_path(self.cd.submitted_directory, s, a))
+        when = None
+        if timestamp:
+            try:
+                when = parse_utc(timestamp.decode("utf-8", "replace").strip()[:100])
+            except Exception:  # an unreadable timestamp counts as none, as in nbgrader
+                when = None
         with Gradebook(self.db_url, self.course_id) as gb, warnings.catch_warnings():
             # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush
             # warnings; a serial autograde prints them too, into its own log.
             warnings.simplefilter("ignore", sqlalchemy.exc.SAWarning)
             gb.update_or_create_student(s)
             assignment = gb.find_assignment(a)
-            timestamp = self.cd.get_existing_timestamp(str(submitted))
-            if timestamp:
-                gb.update_or_create_submission(a, s, timestamp=timestamp)
+            if when:
+                gb.update_or_create_submission(a, s, timestamp=when)
             else:
                 gb.update_or_create_submission(a, s)
-            known = [nb.name for nb in assignment.notebooks]
-            for name in known:
-                if not (submitted / f"{name}.ipynb").exists():
-                    for grade in gb.find_submission_notebook(name, a, s).grades:
-                        grade.auto_score = 0
-                        grade.needs_manual_grade = False
-                    gb.db.commit()
-        return known
+            return [nb.name for nb in assignment.notebooks]
 
-    def record(self, result, digest):
-        """Record one job's result; return the reasons to review it ([] if none)."""
-        from nbgrader.api import Gradebook
-        from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    def _fresh_dir(self, student, assignment):
+        """``autograded/<student>/`` as a real folder of the writer's (a link there is removed)."""
+        top = Path(self.cd.format_path(self.cd.autograded_directory, ".", ".")).resolve()
+        top.mkdir(parents=True, exist_ok=True)
+        parent = top / student
+        if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+            parent.unlink()
+        parent.mkdir(exist_ok=True)
+        return parent / assignment
+
+    def record(self, result, digest, notices=(), record_cells=None, timestamp=None):
+        """Record one job's result; return the reasons to review it ([] if none).
+
+        ``record_cells``: {notebook name: {grade_id: checks}}, the instructor-side record
+        (grading/verdicts.py) that decides every test cell's verdict here."""
         import nbformat
+        from nbgrader.api import Gradebook
+        from nbgrader.preprocessors import AssignLatePenalties
 
-        a, s = result["assignment"], result["student"]
-        known = self._register(a, s)
-
-        # The autograded folder, swapped in whole (a --force autograde replaces it).
-        dest = Path(self.cd.format_path(self.cd.autograded_directory, s, a))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{a}-new-", dir=dest.parent))
-        _write_tree(fresh, result["files"])
+        a, s = result.assignment, result.student
+        known = self._register(a, s, timestamp)
+        config = self.cd.config
         permissions = int(str(nbg_permissions(self.cd)), 8)
-        for p in fresh.rglob("*"):
-            if p.is_file():
-                p.chmod(permissions)
+
+        # Verdicts and scores: decided here, from the graded notebook and the record.
+        dest = self._fresh_dir(s, a)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{a}-new-", dir=dest.parent))
+        notebooks = {}
+        for name in known:
+            data = result.notebooks.get(f"{name}.ipynb")
+            if data is None:
+                continue
+            nb = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
+            rec = (record_cells or {}).get(f"{name}.ipynb")
+            resources = {"nbgrader": {"student": s, "assignment": a, "notebook": name,
+                                      "db_url": self.db_url},
+                         "mi_course_record": rec if rec is not None else {}}
+            nb, resources = verdicts.DecideVerdicts(config=config).preprocess(nb, resources)
+            sanitize = getattr(_feedback(), "sanitize_notebook", None)
+            if sanitize:
+                nb = sanitize(nb) or nb
+            path = fresh / f"{name}.ipynb"
+            nbformat.write(nb, str(path))
+            path.chmod(permissions)
+            notebooks[name] = (nb, resources)
         fresh.chmod(0o755)
-        if dest.exists():
+        if dest.exists() or dest.is_symlink():
             old = dest.with_name(f".{a}-old-{os.getpid()}")
             dest.rename(old)
             fresh.rename(dest)
             shutil.rmtree(old)
         else:
             fresh.rename(dest)
-
-        # Scores: nbgrader's own preprocessors on the executed notebooks.
-        config = self.cd.config
-        for name in known:
-            path = dest / f"{name}.ipynb"
-            if not path.exists():
-                continue
-            nb = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
-            resources = {"nbgrader": {"student": s, "assignment": a, "notebook": name,
-                                      "db_url": self.db_url}}
-            for pp in (SaveAutoGrades(config=config), AssignLatePenalties(config=config)):
+        for name, (nb, resources) in notebooks.items():
+            for pp in (verdicts.CourseSaveAutoGrades(config=config), AssignLatePenalties(config=config)):
                 nb, resources = pp.preprocess(nb, resources)
 
-        rows = result.get("review_rows") or []
+        rows = [dict(kind="notice", tests="", reason=n, notebook="") for n in notices]
+        rows += list(result.review_rows or [])
+        for name, (nb, resources) in notebooks.items():
+            for gid, v in resources.get("mi_course_verdicts", {}).items():
+                rows += [dict(kind="review", tests="", reason=f"{gid}: {r}", notebook=name) for r in v.review]
         intake.record_findings(self.course, a, s, rows, self.db_url)
-        # the review list, as review.csv has it: tampering, and the sandbox's notices
-        # (a dead kernel, a notebook that could not be read, ...)
+        # the review list, as review.csv has it
         review = [f"tampering, zeroed {r['tests'] or 'nothing'}: {r['reason']}"
                   if r["kind"] == "tamper" else f"{r['kind']}: {r['reason']}" for r in rows]
-        recorded = submission_scores(self.db_url, a, s)
-        if recorded != result["scores"]:
-            review.append("the job's scratch gradebook disagrees with the recorded scores "
-                          f"(job {result['scores']}, recorded {recorded})")
         with Gradebook(self.db_url, self.course_id) as gb:
             for nb in gb.find_submission(a, s).notebooks:
                 # Written answers always wait for a person; a *test* cell should not.
@@ -354,9 +324,13 @@ class Writer:
                          if g.cell.cell_type == "code" and g.needs_manual_grade]
                 if stuck:
                     review.append(f"{nb.name}: test cells need manual grading: {', '.join(stuck)}")
-        review += list(result.get("review") or [])
         self._set_state(a, s, digest, "graded", "; ".join(review) or None, result)
         return review
+
+
+def _feedback():
+    from . import feedback
+    return feedback
 
 
 def nbg_permissions(cd):
@@ -406,18 +380,39 @@ def _gist(error):
     return (telling[-1:] or lines[:1] or ["?"])[0][:240]
 
 
-def find_submissions(course, assignments):
+def find_submissions(course, assignments, refused=None):
+    """(assignment, student) of every hand-in folder ``submitted/<student>/<assignment>``,
+    listed without following links.  A student folder that is a link is still graded (as
+    unreadable, zero, with a notice: grading/intake.py); a name that is not a valid id is
+    left out, with a sentence in ``refused``."""
     course = Path(course)
-    return [(a, p.parent.name) for a in assignments
-            for p in sorted((course / "submitted").glob(f"*/{a}")) if p.is_dir()]
+    try:
+        students = safeio.list_dir(course, "submitted")
+    except safeio.Refused:
+        return []
+    out = []
+    for name, kind in sorted(students.items()):
+        if not safeio.valid_id(name):
+            if refused is not None:
+                refused.append(f"submitted/{review.printable(repr(name))}: not a valid student id, not graded")
+            continue
+        for a in assignments:
+            if kind == "dir":
+                if safeio.kind_of(course, f"submitted/{name}/{a}") != "missing":
+                    out.append((a, name))
+            elif kind in ("link", "special"):
+                out.append((a, name))
+    return sorted(out, key=lambda x: (assignments.index(x[0]), x[1]))
 
 
-def prepare(course, writer, assignment):
-    """What every job of an assignment shares: config, source files, template gradebook."""
+def prepare(course, writer, assignment, sandbox=True, timeout=None):
+    """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
+    src = course / "source" / assignment
     return {"config": (course / "nbgrader_config.py").read_bytes(),
-            "source": _read_tree(course / "source" / assignment),
-            "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment)}
+            "source": {p.name: p.read_bytes() for p in sorted(src.glob("*.ipynb"))},
+            "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment),
+            "sandbox": sandbox, "timeout": timeout}
 
 
 @contextlib.contextmanager
@@ -444,42 +439,54 @@ def _course_lock(course):
 
 
 def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=False,
-          out=sys.stdout, progress=None, sandbox=True, timeout=None):
+          out=sys.stdout, progress=None, sandbox=True, timeout=None, students=None):
     """Grade every submission ``submitted/<student>/<assignment>/`` of the assignments.
 
     ``jobs``: submissions side by side on this machine (default: the number of cores);
     ``scheduler``: a Dask scheduler address (or a ``distributed.Client``) to grade on
     instead; ``db_url``: the gradebook (default: the config's ``CourseDirectory.db_url``);
-    ``sandbox``: each kernel in the bubblewrap sandbox (False: trusted submissions only);
-    ``timeout``: seconds a cell may run (default: the config's).
-    Returns a Summary; the gradebook and ``autograded/`` hold the results.
+    ``sandbox``: each job in the sandbox (False: trusted submissions only);
+    ``timeout``: seconds a cell may run (default: the config's); ``students``: only these.
+    Returns a Summary; the gradebook, ``autograded/`` and ``review.csv`` hold the results.
     """
     from tqdm import tqdm
 
     course = Path(course).resolve()
-    t0, cpu0 = time.time(), nbg.cpu_seconds()
+    t0, cpu0 = time.time(), job_mod.cpu_seconds()
     summary = Summary()
-    todo = find_submissions(course, assignments)
+    refused = []
+    todo = find_submissions(course, list(assignments), refused)
+    if students is not None:
+        todo = [(a, s) for a, s in todo if s in set(students)]
+    for line in refused:
+        print(f"skipped {line}", file=out)
     for a in assignments:
         if not any(x == a for x, _ in todo):
             print(f"{a}: no submissions", file=out)
     if not todo:
         return summary
+    records = {}
+    for a in sorted({a for a, _ in todo}):
+        try:
+            records[a] = verdicts.load_record(course, a)
+        except verdicts.RecordError as exc:
+            raise GradingError(str(exc)) from None
 
     with _course_lock(course), _alembic_on_path():
         writer = Writer(course, db_url)
         try:
             state = writer.state()
-            common, digests, files = {}, {}, {}
+            common, digests, files, notices = {}, {}, {}, {}
             for a in sorted({a for a, _ in todo}):
-                common[a] = prepare(course, writer, a)
-                # every job's kernel in the bubblewrap sandbox unless told otherwise
-                common[a].update(sandbox=sandbox, timeout=timeout)
+                common[a] = prepare(course, writer, a, sandbox=sandbox, timeout=timeout)
+            record_bytes = {a: verdicts.record_path(course, a).read_bytes() for a in common}
             for a, s in todo:
-                files[a, s] = _read_tree(course / "submitted" / s / a)
+                files[a, s], notices[a, s] = intake.collect(course, a, s)
                 digests[a, s] = _digest({"nbgrader_config.py": common[a]["config"],
+                                         "record": record_bytes[a],
                                          "grading mode": f"sandbox={sandbox} timeout={timeout}".encode()},
-                                        common[a]["source"], files[a, s])
+                                        common[a]["source"], files[a, s],
+                                        {"notices": "\n".join(notices[a, s]).encode()})
                 graded = (course / "autograded" / s / a).is_dir()
                 if not force and graded and state.get((a, s)) == (digests[a, s], "graded"):
                     summary.skipped.append((a, s))
@@ -497,30 +504,31 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
             finished = []
 
             def done(result):
-                a, s = result["assignment"], result["student"]
-                if result["ok"]:
+                a, s = result.assignment, result.student
+                stamp = files[a, s].get("timestamp.txt")
+                if result.ok:
                     try:
                         w0 = time.time()
-                        review = writer.record(result, digests[a, s])
+                        review = writer.record(result, digests[a, s], notices[a, s], records[a], stamp)
                         summary.write_s += time.time() - w0
                     except Exception as e:
-                        result["ok"], result["error"] = False, f"recording failed: {type(e).__name__}: {e}"
+                        result.ok, result.error = False, f"recording failed: {type(e).__name__}: {e}"
                     else:
                         summary.graded.append((a, s))
-                        summary.job_wall_s.append(result.get("wall_s") or 0.0)
+                        summary.job_wall_s.append(result.wall_s or 0.0)
                         if review:
                             summary.flagged.append((a, s, review))
                 # The CPU time a job reports: on a Dask worker all of it; here only what
-                # this process's RUSAGE_CHILDREN misses (a forked nbgrader, sandboxed kernels).
-                summary.cpu_s += result.get("cpu_s" if scheduler else "uncounted_cpu_s") or 0.0
-                if not result["ok"]:
-                    writer.failed(a, s, digests[a, s], result["error"], result)
-                    summary.failed.append((a, s, result["error"]))
+                # this process's RUSAGE_CHILDREN misses (the sandboxed kernels).
+                summary.cpu_s += (result.cpu_s if scheduler else result.uncounted_cpu_s) or 0.0
+                if not result.ok:
+                    writer.failed(a, s, digests[a, s], result.error, result, stamp)
+                    summary.failed.append((a, s, result.error))
                 bar.update(1)
                 finished.append((a, s))
                 if not bar_on:
-                    status = "graded" if result["ok"] else "FAILED"
-                    print(f"[{len(finished)}/{len(run)}] {status} {s}/{a} ({result.get('wall_s') or 0:.0f} s)",
+                    status = "graded" if result.ok else "FAILED"
+                    print(f"[{len(finished)}/{len(run)}] {status} {s}/{a} ({result.wall_s or 0:.0f} s)",
                           file=out, flush=True)
 
             try:
@@ -536,7 +544,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    summary.cpu_s += nbg.cpu_seconds() - cpu0  # this process (the writer) and its children
+    summary.cpu_s += job_mod.cpu_seconds() - cpu0  # this process (the writer) and its children
     for line in summary.lines():
         print(line, file=out)
     return summary
@@ -572,8 +580,7 @@ def _run_dask(scheduler, run, common, files, done):
             try:
                 result = f.result()
             except Exception as e:  # the worker died (KilledWorker) or the task could not run
-                result = {"assignment": a, "student": s, "ok": False, "host": None,
-                          "error": f"{type(e).__name__}: {e}", "files": {}, "scores": {}}
+                result = job_mod.JobResult.failure(a, s, f"{type(e).__name__}: {e}")
             done(result)
     except KeyboardInterrupt:
         client.cancel(list(futures))

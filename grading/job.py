@@ -1,0 +1,234 @@
+"""The grading unit: one submission, graded in a job folder of its own; returns, stores nothing.
+
+``grade_job(common, assignment, student, files)`` writes a scratch course into
+a fresh job folder (the course's ``nbgrader_config.py`` pointed at a scratch
+gradebook that holds only the assignment's definitions, and the submission's
+bytes, already read by the grading command: grading/intake.py), runs
+``nbgrader autograde`` there inside the job sandbox (grading/sandbox.py), and
+takes back only the graded notebooks: each a regular file, opened without
+following links, size-capped, and a valid notebook.  Nothing else the job
+folder holds ever leaves it; the folder is deleted.  It then runs the tamper
+scan on the graded notebooks and returns a ``JobResult``.
+
+The job's own gradebook and scores are thrown away: the writer decides every
+score (grading/verdicts.py) from the graded notebook and the instructor-side
+record, in the grading command's process.
+
+A job needs nothing of the course directory, so it runs in a thread of the
+grading command or as a task on a Dask worker.  It never raises for a failed
+grading: the result says ``ok=False`` and why.
+"""
+from __future__ import annotations
+
+import collections
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import intake, safeio, sandbox as sandbox_mod
+
+LOG_TAIL = 64 << 10      # bytes of a job's output kept (a kernel may print without end)
+_UIDS = itertools.count()
+_UID_LOCK = threading.Lock()
+UID_BASE = 200000        # root mode: job uids are UID_BASE + (pid * 64 + n) % 100000
+
+
+@dataclass
+class JobResult:
+    """What a grading job returns: the graded notebooks (bytes), or why there are none."""
+
+    assignment: str
+    student: str
+    ok: bool = False
+    error: str | None = None
+    notebooks: dict = field(default_factory=dict)     # {name.ipynb: bytes}
+    review_rows: list = field(default_factory=list)   # grading/intake.findings
+    host: str = ""
+    wall_s: float = 0.0
+    cpu_s: float | None = None                          # the job's CPU time, if it had the process
+    uncounted_cpu_s: float = 0.0                        # CPU time RUSAGE_CHILDREN does not see
+    log_tail: str = ""
+
+    @classmethod
+    def failure(cls, assignment: str, student: str, error: str, **kw) -> "JobResult":
+        return cls(assignment=assignment, student=student, ok=False, error=error, **kw)
+
+
+def cpu_seconds(own: bool = True, children: bool = True) -> float:
+    """User + system CPU seconds of this process and/or of the children it has waited for."""
+    import resource
+
+    who = ([resource.RUSAGE_SELF] if own else []) + ([resource.RUSAGE_CHILDREN] if children else [])
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, who))
+
+
+def _job_uid() -> int:
+    with _UID_LOCK:
+        n = next(_UIDS)
+    return UID_BASE + (os.getpid() * 64 + n) % 100000
+
+
+def _scratch_course(jobdir: Path, common: dict, assignment: str, student: str, files: dict) -> None:
+    db = jobdir / "gradebook.db"
+    (jobdir / "nbgrader_config.py").write_bytes(
+        common["config"] + b"\n\n# a grading job: this scratch course's own gradebook\n"
+        + f"c.CourseDirectory.db_url = {f'sqlite:///{db}'!r}\n".encode()
+        + f"c.CourseDirectory.root = {str(jobdir)!r}\n".encode())
+    db.write_bytes(common["gradebook"])
+    (jobdir / "source" / assignment).mkdir(parents=True)   # no notebooks: the gradebook has the cells
+    sub = jobdir / "submitted" / student / assignment
+    sub.mkdir(parents=True)
+    for name, data in files.items():
+        (sub / name).write_bytes(data)
+
+
+class _Tail(threading.Thread):
+    """Reads a pipe to its end, keeping only the last ``LOG_TAIL`` bytes (bounded memory)."""
+
+    def __init__(self, pipe):
+        super().__init__(daemon=True)
+        self.pipe, self.buf, self.size = pipe, collections.deque(), 0
+
+    def run(self):
+        while True:
+            chunk = self.pipe.read(1 << 16)
+            if not chunk:
+                break
+            self.buf.append(chunk)
+            self.size += len(chunk)
+            while self.size - len(self.buf[0]) >= LOG_TAIL:
+                self.size -= len(self.buf.popleft())
+
+    def text(self) -> str:
+        return b"".join(self.buf)[-LOG_TAIL:].decode("utf-8", "replace")
+
+
+def _nbgrader_command(assignment: str, student: str, timeout) -> list[str]:
+    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+    if timeout:
+        cmd.append(f"--Execute.timeout={int(timeout)}")
+    return cmd
+
+
+def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout=None,
+            wall_s: float = sandbox_mod.JOB_WALL_S) -> tuple[int, str]:
+    """Run ``nbgrader autograde`` on the scratch course in ``jobdir``; (exit status, log tail)."""
+    env_common = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+                  "MPLBACKEND": "agg"}
+    cmd = _nbgrader_command(assignment, student, timeout)
+    staging = None
+    if sandboxed:
+        box = sandbox_mod.JobSandbox(jobdir)
+        cmd += box.nbgrader_args()
+        uid = None
+        if box.mode == "root":
+            uid = _job_uid()
+            for p in [jobdir, *jobdir.rglob("*")]:
+                os.lchown(p, uid, uid)
+            staging = Path(tempfile.mkdtemp(prefix="course-roots-"))
+        argv, env, cwd = box.job_argv(cmd, uid, env_common, staging), {"PATH": "/usr/bin:/bin"}, "/"
+    else:
+        env = dict(os.environ, **env_common)
+        env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+        argv, cwd = cmd, str(jobdir)
+    try:
+        return _supervise(argv, cwd, env, wall_s)
+    finally:
+        if staging is not None:
+            staging.rmdir()
+
+
+def _supervise(argv, cwd, env, wall_s):
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    tail = _Tail(proc.stdout)
+    tail.start()
+    try:
+        code = proc.wait(timeout=wall_s)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        code = -9
+        tail.join(5)
+        return code, tail.text() + f"\n(the job ran past its {wall_s:.0f} s limit and was killed)"
+    except BaseException:
+        _kill(proc)
+        raise
+    tail.join(30)
+    return code, tail.text()
+
+
+def _kill(proc):
+    try:
+        os.killpg(proc.pid, 9)
+    except OSError:
+        pass
+    proc.wait()
+
+
+def grade_job(common: dict, assignment: str, student: str, files: dict,
+              own_process: bool = True) -> JobResult:
+    """Grade one submission in a job folder of its own (see the module's docstring).
+
+    ``common``: {"config": bytes, "gradebook": bytes, "source": {name: bytes}, "sandbox": bool,
+    "timeout": seconds or None} of the assignment; ``files``: {name: bytes} of the submission
+    (grading/intake.collect).  ``own_process``: no other job runs in this process (a Dask
+    worker with one thread), so the CPU time of its children is this job's.
+    """
+    t0 = time.time()
+    cpu0 = cpu_seconds(own=False)
+    result = JobResult(assignment=assignment, student=student, host=socket.gethostname())
+    base = Path(tempfile.gettempdir())
+    jobdir = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-", dir=base))
+    try:
+        if not (safeio.valid_id(assignment) and safeio.valid_id(student)):
+            result.error = f"refused: {student!r}/{assignment!r} is not a valid id"
+            return result
+        _scratch_course(jobdir, common, assignment, student, files)
+        code, log = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
+                            timeout=common.get("timeout"))
+        result.log_tail = log
+        result.uncounted_cpu_s = sandbox_mod.kernel_cpu(log)
+        if code < 0:
+            # killed by a signal mid-run: what it left is unfinished (a notebook copied but not
+            # executed would score as if every test passed)
+            result.error = f"nbgrader autograde was killed by signal {-code}:\n{log[-2000:]}"
+            return result
+        names = sorted(n for n in common["source"] if n.endswith(".ipynb"))
+        graded, problems = {}, []
+        for name in names:
+            rel = f"autograded/{student}/{assignment}/{name}"
+            try:
+                data = safeio.read_file(jobdir, rel)
+                nb = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
+                nbformat.validate(nb)
+            except Exception as exc:   # safeio.Refused, invalid UTF-8/JSON/notebook
+                problems.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
+                continue
+            result.notebooks[name] = data
+            graded[name] = nb
+        if problems:
+            result.error = (f"nbgrader autograde ({code}) left no valid graded notebook: "
+                            + "; ".join(problems) + "\n" + log[-2000:])
+            return result
+        sources = {n: nbformat.reads(common["source"][n].decode("utf-8"), as_version=4) for n in names}
+        result.review_rows = intake.findings(sources, graded, common.get("notices", {}).get(student, []))
+        result.ok = True
+        return result
+    except Exception as exc:  # a broken job must not take the others with it
+        result.error = f"{type(exc).__name__}: {exc}"
+        return result
+    finally:
+        shutil.rmtree(jobdir, ignore_errors=True)
+        result.wall_s = time.time() - t0
+        if own_process:
+            result.cpu_s = cpu_seconds(own=False) - cpu0 + result.uncounted_cpu_s

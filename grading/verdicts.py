@@ -1,0 +1,329 @@
+"""Hidden verdicts, decided in the grader's own process.
+
+The test cells run in the student's kernel, where student code can patch
+anything: the checks, numpy, torch, builtins, IPython, the checker's frames.
+So a test cell's in-kernel assertions are not trusted for the grade.  Instead
+every check a test cell makes *reports* the value it saw (helpers/checks.py,
+a display output of MIME ``REPORT_MIME``), and the grader decides:
+
+- the **record**, ``expected/<assignment>.json``, holds for each test cell the
+  checks the reference solution made and their parameters: expected values
+  (the reference solution's own value where the test says ``REFERENCE``),
+  truths and tolerances.  ``course record`` makes it by grading the source
+  notebook (the reference solution) through the same sandboxed job, and it
+  lives only on the instructor's side: not in ``source/``, not in ``release/``,
+  not in the installed packages the kernel can read;
+- a test cell **passes** when it has no error output, no ``execute_result``
+  (nbgrader would read one as partial credit: closed here), and every check
+  in its record was reported, and every report of it passes against the
+  record's parameters, never the kernel's;
+- a warning on stderr is not a failure (nbgrader's own rule zeroes it).
+
+Scores are written by ``CourseSaveAutoGrades``, nbgrader's SaveAutoGrades with
+this decision in place of ``nbgrader.utils.determine_grade`` for code test
+cells.  Written answers keep nbgrader's rule (they wait for a person).
+
+What kernel code can still do: stop a report (the test fails), or report a
+value it computed by other means (it must then know the right value, that is,
+solve the exercise; a closed form in place of training is what the hidden
+tests' recomputations and the tamper scan look for).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader import utils as nbutils
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+
+REPORT_MIME = "application/vnd.mi-course.check+json"   # = helpers.checks.REPORT_MIME
+VERDICT_KEY = "mi_course"                              # output metadata of the grader's own notes
+KINDS = ("close", "finite", "estimate", "true", "between")
+MAX_REPORTS = 2000                                     # per cell; more is a flood, not a test
+
+
+class RecordError(RuntimeError):
+    """The instructor-side record is missing, stale or inconsistent."""
+
+
+def record_path(course, assignment) -> Path:
+    return Path(course) / "expected" / f"{assignment}.json"
+
+
+def source_digest(source_bytes: bytes) -> str:
+    """What a record was made from: the SHA-256 of the test cells' sources, in order.
+
+    Only grade cells count, so that a change of text or of a demonstration does not make
+    the record stale, while any change to a test does."""
+    import nbformat
+
+    nb = nbformat.reads(source_bytes.decode("utf-8"), as_version=4)
+    h = hashlib.sha256()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and cell.cell_type == "code":
+            h.update(meta.get("grade_id", "").encode() + b"\0" + cell.source.encode() + b"\1")
+    return h.hexdigest()
+
+
+def load_record(course, assignment) -> dict:
+    """{notebook name: {grade_id: [check, ...]}}; RecordError if missing or stale."""
+    path = record_path(course, assignment)
+    if not path.is_file():
+        raise RecordError(f"no record of the expected values: {path} is missing; run "
+                          f"`course record --assignment {assignment}` (after `course release`)")
+    rec = json.loads(path.read_text())
+    for name, entry in rec["notebooks"].items():
+        src = Path(course) / "source" / assignment / name
+        if src.is_file() and source_digest(src.read_bytes()) != entry["source_digest"]:
+            raise RecordError(f"{path} is stale: the tests of source/{assignment}/{name} changed "
+                              f"since it was recorded; run `course record --assignment {assignment}`")
+    return {name: entry["cells"] for name, entry in rec["notebooks"].items()}
+
+
+# --- reading reports -------------------------------------------------------------------------
+
+def _number(v):
+    """A JSON value of a report as float / nested lists of floats; ValueError otherwise."""
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and v in ("nan", "inf", "-inf"):
+        return float(v)
+    if isinstance(v, list) and len(v) <= 1_000_000:
+        return [_number(x) for x in v]
+    raise ValueError(f"not a number: {type(v).__name__}")
+
+
+def reports(cell) -> list[dict]:
+    """The well-formed reports among a cell's outputs (anything malformed is ignored)."""
+    out = []
+    for o in cell.get("outputs", []):
+        data = o.get("data") if o.get("output_type") in ("display_data", "execute_result") else None
+        if not isinstance(data, dict) or REPORT_MIME not in data:
+            continue
+        p = data[REPORT_MIME]
+        if isinstance(p, str):
+            try:
+                p = json.loads(p)
+            except ValueError:
+                continue
+        if not isinstance(p, dict) or not isinstance(p.get("what"), str) or p.get("kind") not in KINDS:
+            continue
+        try:
+            value = _number(p["value"]) if p.get("value") is not None else None
+        except ValueError:
+            value = None
+        err = p.get("error") if isinstance(p.get("error"), str) else None
+        out.append({"what": p["what"][:500], "kind": p["kind"], "value": value, "error": err,
+                    "spec": p.get("spec") if isinstance(p.get("spec"), dict) else {}})
+        if len(out) >= MAX_REPORTS:
+            break
+    return out
+
+
+def _flat(v):
+    if isinstance(v, list):
+        return [x for item in v for x in _flat(item)]
+    return [v]
+
+
+def _shape(v):
+    return [len(v)] + _shape(v[0]) if isinstance(v, list) and v else ([0] if isinstance(v, list) else [])
+
+
+def _fmt(v):
+    f = _flat(v)
+    if len(f) == 1:
+        return f"{f[0]:.6g}"
+    return "[" + ", ".join(f"{x:.4g}" for x in f[:6]) + (", ..." if len(f) > 6 else "") + "]"
+
+
+def judge(check: dict, value) -> str | None:
+    """None if ``value`` passes the recorded ``check``, else a sentence for the student."""
+    what, kind, spec = check["what"], check["kind"], check.get("spec") or {}
+    hint = spec.get("hint") or ""
+    tail = f" {hint}" if hint else ""
+    if value is None:
+        return f"{what}: no number was reported (expected a number, an array or a plain tensor).{tail}"
+    vals = _flat(value)
+    if kind == "true":
+        return None if vals == [1.0] else f"{what}: this does not hold.{tail}"
+    if not vals or not all(math.isfinite(x) for x in vals):
+        return f"{what}: expected finite values, got {_fmt(value)}.{tail}"
+    if kind == "finite":
+        return None
+    if kind == "between":
+        lo, hi = float(spec["low"]), float(spec["high"])
+        ok = len(vals) == 1 and lo <= vals[0] <= hi
+        return None if ok else f"{what}: expected a value between {lo:.6g} and {hi:.6g}, got {_fmt(value)}.{tail}"
+    if kind == "estimate":
+        truth, tol = float(spec["truth"]), float(spec["tol"])
+        if len(vals) != 1:
+            return f"{what}: expected one number, got {len(vals)}.{tail}"
+        if abs(vals[0] - truth) <= tol:
+            return None
+        side = "below" if vals[0] < truth else "above"
+        return (f"{what} {vals[0]:.3f} is {abs(vals[0] - truth):.3f} nats {side} the true value "
+                f"{truth:.3f} (allowed: {tol:.3f}).{tail}")
+    if kind == "close":
+        expected = spec.get("expected")
+        expected = check.get("value") if expected is None else expected
+        exp = _number(expected)
+        if _shape(exp) != _shape(value) and not (len(_flat(exp)) == len(vals) == 1):
+            return f"{what}: expected shape {_shape(exp) or 'scalar'}, got {_shape(value) or 'scalar'}.{tail}"
+        atol, rtol = float(spec.get("atol", 1e-6)), float(spec.get("rtol", 1e-6))
+        bad = [(g, e) for g, e in zip(vals, _flat(exp)) if not abs(g - e) <= atol + rtol * abs(e)]
+        if not bad:
+            return None
+        return f"{what}: expected {_fmt(exp)}, got {_fmt(value)}.{tail}"
+    return f"{what}: unknown check kind {kind!r}"
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    messages: list = field(default_factory=list)   # for the student
+    review: list = field(default_factory=list)     # for the instructor's review list
+
+
+def decide(cell, checks: list | None) -> Verdict:
+    """The verdict of one code test cell from its outputs and its recorded ``checks``."""
+    messages, review = [], []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "error":
+            ename = str(o.get("ename", "Error"))[:100]
+            evalue = str(o.get("evalue", "")).strip().splitlines()
+            messages.append(f"the test raised {ename}" + (f": {evalue[0][:400]}" if evalue else ""))
+        elif o.get("output_type") == "execute_result":
+            messages.append("the test cell displayed a value: a test cell must not, and earns "
+                            "nothing when it does")
+            review.append("an execute_result in a test cell (code called by the test displayed a "
+                          "value; nbgrader would have read it as partial credit)")
+    if checks is None:
+        # no record for this cell (a test without checks): the in-kernel outcome, errors only
+        return Verdict(not messages, messages, review)
+    got = {}
+    for r in reports(cell):
+        got.setdefault(r["what"], []).append(r)
+    for check in checks:
+        seen = got.get(check["what"], [])
+        if not seen:
+            if not messages:
+                messages.append(f"the test did not finish the check \"{check['what']}\"")
+            continue
+        for r in seen:
+            why = r["error"] if r["error"] else judge(check, r["value"])
+            if why:
+                messages.append(why)
+                break
+    return Verdict(not messages, list(dict.fromkeys(messages)), review)
+
+
+def is_test_cell(cell) -> bool:
+    return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
+
+
+def decide_notebook(nb, record_cells: dict) -> dict:
+    """{grade_id: Verdict} for every code test cell of a graded notebook."""
+    out = {}
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            gid = cell.metadata["nbgrader"]["grade_id"]
+            out[gid] = decide(cell, record_cells.get(gid))
+    return out
+
+
+def annotate(nb, verdicts: dict) -> None:
+    """Put the grader's verdict into each test cell as its last output, for the feedback,
+    and drop the raw reports (they are for the grader)."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.get("outputs", [])
+                        if not (isinstance(o.get("data"), dict) and REPORT_MIME in o["data"])
+                        and o.get("metadata", {}).get(VERDICT_KEY) != "verdict"]
+        if not is_test_cell(cell):
+            continue
+        v = verdicts.get(cell.metadata["nbgrader"]["grade_id"])
+        if v is None:
+            continue
+        text = ("Graded: every check passed.\n" if v.passed else
+                "Graded: this test failed.\n" + "".join(f"  - {m}\n" for m in v.messages))
+        cell.outputs.append(nbformat.v4.new_output(
+            "display_data", data={"text/plain": text}, metadata={VERDICT_KEY: "verdict"}))
+
+
+class CourseSaveAutoGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, scoring code test cells by ``resources["mi_course_verdicts"]``."""
+
+    def _add_score(self, cell, resources):
+        verdicts = resources.get("mi_course_verdicts")
+        if verdicts is None or not is_test_cell(cell):
+            return super()._add_score(cell, resources)
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        grade = self.gradebook.find_grade(gid, self.notebook_id, self.assignment_id, self.student_id)
+        v = verdicts.get(gid)
+        points = float(cell.metadata["nbgrader"]["points"])
+        grade.auto_score = points if (v is not None and v.passed) else 0.0
+        grade.needs_manual_grade = grade.manual_score is not None
+        self.gradebook.db.commit()
+
+
+# --- making the record -----------------------------------------------------------------------
+
+def record_from_graded(graded_nb, source_bytes: bytes) -> dict:
+    """The record of one notebook from the reference solution's graded run.
+
+    RecordError unless every test cell passed in the kernel (no error, no execute_result),
+    every check was reported once per ``what`` with consistent parameters, and each test
+    cell made at least one check."""
+    cells, problems = {}, []
+    for cell in graded_nb.cells:
+        if not is_test_cell(cell):
+            continue
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        bad = [o for o in cell.get("outputs", []) if o.get("output_type") in ("error", "execute_result")]
+        if bad:
+            o = bad[0]
+            problems.append(f"{gid}: the reference solution's run has an {o.get('output_type')} "
+                            f"({o.get('ename', '')}: {str(o.get('evalue', ''))[:300]})")
+            continue
+        checks = {}
+        for r in reports(cell):
+            if r["error"] or r["value"] is None:
+                problems.append(f"{gid}: check {r['what']!r} reported no value ({r['error']})")
+                continue
+            entry = {"what": r["what"], "kind": r["kind"], "value": r["value"], "spec": r["spec"]}
+            if r["what"] in checks and checks[r["what"]] != entry:
+                problems.append(f"{gid}: two different checks are named {r['what']!r}")
+            checks[r["what"]] = entry
+            why = judge(entry, r["value"])
+            if why:
+                problems.append(f"{gid}: the reference solution fails its own check: {why}")
+        if not checks:
+            problems.append(f"{gid}: the test cell reported no check (every test needs at least one "
+                            "helpers.checks check_* call)")
+        cells[gid] = list(checks.values())
+    if problems:
+        raise RecordError("cannot record: " + "; ".join(problems))
+    return {"source_digest": source_digest(source_bytes), "cells": cells}
+
+
+class DecideVerdicts(NbGraderPreprocessor):
+    """Decide and annotate verdicts inside an nbgrader pipeline (``resources["mi_course_record"]``
+    holds the record of this notebook's cells); a no-op without a record."""
+
+    def preprocess(self, nb, resources):
+        rec = resources.get("mi_course_record")
+        if rec is None:
+            return nb, resources
+        resources["mi_course_verdicts"] = decide_notebook(nb, rec)
+        annotate(nb, resources["mi_course_verdicts"])
+        return nb, resources
