@@ -30,6 +30,7 @@ SUBMISSIONS = {
         },
     },
     "alt_mi_two_permutations": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # X' and Y' from two independent permutations, as notebook 02 resamples
         "edits": {"mine": [(_MI_BODY,
                             "            idx_x = torch.randperm(X.shape[0], device=X.device)\n"
@@ -40,6 +41,7 @@ SUBMISSIONS = {
                             "            return dv_bound(t_joint, t_marg).item()")]},
     },
     "alt_optimize_permutation_batches": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # batches as slices of random permutations (without replacement within a batch)
         "edits": {"mine": [(
             "            i, j, k = torch.randint(n, (3, batch_size), device=X.device)\n",
@@ -74,11 +76,13 @@ SUBMISSIONS = {
     },
     # --- readme_data ------------------------------------------------------------------
     "readme_one_sample": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the README's call: no size, so one sample
         "edits": {"readme_data": [(", size=n)", ")")]},
         "lose": ["test_readme_data"],
     },
     "readme_1d_columns": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"readme_data": [("joint_samples[:, [0]]", "joint_samples[:, 0]"),
                                   ("joint_samples[:, [1]]", "joint_samples[:, 1]")]},
         "lose": ["test_readme_data"],
@@ -103,10 +107,12 @@ SUBMISSIONS = {
         "lose": ["test_dv_bound", "test_mine_mi"],
     },
     "dv_missing_log_n": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"dv_bound": [(" - math.log(t_marg.shape[0])", "")]},
         "lose": ["test_dv_bound", "test_fdiv_bound", *MINE_TESTS],
     },
     "dv_length_of_joint": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # log of the joint batch's length: wrong when the two lengths differ
         "edits": {"dv_bound": [("math.log(t_marg.shape[0])", "math.log(t_joint.shape[0])")]},
         "lose": ["test_dv_bound", "test_fdiv_bound"],
@@ -117,6 +123,7 @@ SUBMISSIONS = {
         "lose": ["test_fdiv_bound", *MINE_TESTS],
     },
     "fdiv_exp_over_e": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # right in exact arithmetic, but exp(t) overflows float32 before exp(t - 1) does
         "edits": {"fdiv_bound": [("torch.exp(t_marg - 1).mean()", "torch.exp(t_marg).mean() / math.e")]},
         "lose": ["test_fdiv_bound"],
@@ -138,6 +145,7 @@ SUBMISSIONS = {
         "lose": ["test_mine_loss"],
     },
     "mine_loss_beta_swapped": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # beta on the new batch instead of the old average (the visible check uses beta = 0.5)
         "edits": {"mine_loss": [(_NEW_LOG_M,
                                  "new_log_m = torch.logaddexp(math.log(1 - beta) + log_m, "
@@ -145,6 +153,7 @@ SUBMISSIONS = {
         "lose": ["test_mine_loss", "test_mine_loss_modes"],
     },
     "mine_loss_not_detached": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"mine_loss": [("math.log(1 - beta) + log_L_.detach())", "math.log(1 - beta) + log_L_)")]},
         "lose": ["test_mine_loss", "test_mine_loss_modes", "test_mine_optimize"],
     },
@@ -173,6 +182,7 @@ SUBMISSIONS = {
         "lose": ["test_mine_mi"],
     },
     "mi_without_permutation": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # t_marg on the joint pairs themselves: the estimate is about 0
         "edits": {"mine": [("self.t(X, Y[perm])", "self.t(X, Y)")]},
         "lose": ["test_mine_mi", "test_mine_optimize"],
@@ -188,6 +198,7 @@ SUBMISSIONS = {
         "lose": ["test_mine_optimize"],
     },
     "fdiv_loss_maximized": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # 'fdiv' returns the bound itself, so the optimizer minimizes it
         "edits": {"mine": [("return -fdiv_bound(t_joint, t_marg)", "return fdiv_bound(t_joint, t_marg)")]},
         "lose": ["test_mine_loss_modes", "test_mine_optimize"],
@@ -205,6 +216,7 @@ SUBMISSIONS = {
         "lose": ["test_ksg_counts", "test_ksg"],
     },
     "ksg_self_as_neighbour": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # the diagonal left at 0: eps_i is the (k-1)-th other neighbour
         "edits": {"ksg": [("    dz.fill_diagonal_(float(\"inf\"))  # z_i is not its own neighbour\n", "")]},
         "lose": ["test_ksg_counts", "test_ksg"],
@@ -215,6 +227,7 @@ SUBMISSIONS = {
         "lose": ["test_ksg_counts", "test_ksg"],
     },
     "ksg_digamma_of_counts": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # psi(n_x) instead of psi(n_x + 1): psi(0) is infinite
         "edits": {"ksg": [("(psi(n_x + 1.0) + psi(n_y + 1.0))", "(psi(n_x * 1.0) + psi(n_y * 1.0))")]},
         "lose": ["test_ksg"],
@@ -226,11 +239,13 @@ SUBMISSIONS = {
         "lose": ["test_equitability_mi"],
     },
     "equitability_no_conditional_entropy": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"equitability_mi": [("return h_y - 0.5 * math.log(2 * math.pi * math.e * sigma**2)",
                                        "return h_y")]},
         "lose": ["test_equitability_mi"],
     },
     "equitability_coarse_x_grid": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # passes the visible check (f = 0); 20 points in x make p(y) bumpy at sigma = 0.1
         "edits": {"equitability_mi": [("x = np.linspace(-1, 1, 2001)", "x = np.linspace(-1, 1, 21)")]},
         "lose": ["test_equitability_mi"],

@@ -38,14 +38,15 @@ class StackedMLP:
         Network k is initialised from ``torch.Generator().manual_seed(seeds[k])``
         as ``nn.Linear`` initialises itself (uniform in +-1/sqrt(fan_in)).
     device, dtype : where the parameters live.
-    activation : {"relu", "elu"}
-        After every layer but the last.  ReLU costs far less than ELU here
-        (ELU's exp is about half the time of a 100 x 100 batched matmul).
+    activation : {"elu", "relu"}
+        After every layer but the last.  ELU (the course's networks) learns the
+        high-MI Gaussians of notebook 04 much better than ReLU (measured in
+        docs/benchmark.md); ReLU is cheaper to compute.
     """
 
     ACTIVATIONS = ("relu", "elu")
 
-    def __init__(self, K, sizes, seeds, device="cpu", dtype=None, activation="relu"):
+    def __init__(self, K, sizes, seeds, device="cpu", dtype=None, activation="elu"):
         import torch
 
         if activation not in self.ACTIVATIONS:
@@ -146,17 +147,21 @@ class BatchedTrainer:
     seeds : sequence of K ints
         Seeds of each network's initialisation and of its batches.
     hidden : widths of the hidden layers.
-    activation : {"relu", "elu"}
+    activation : {"elu", "relu"}
     lr : Adam's learning rate.
     state0 : float
         Initial value of every network's state.
     fused : bool
         Use ``torch.optim.Adam(fused=True)`` (one kernel for all parameters); the
         same arithmetic as the default implementation up to rounding.
+    compile : bool
+        Compile the forward pass and the loss (``torch.compile``; the backward pass
+        follows); falls back to eager with a warning if compiling fails.  Costs tens
+        of seconds the first time in a process: for long sweeps only.
     """
 
-    def __init__(self, X, Y, loss_fn, seeds, hidden=(100, 100), activation="relu", lr=1e-3,
-                 state0=0.0, fused=True):
+    def __init__(self, X, Y, loss_fn, seeds, hidden=(100, 100), activation="elu", lr=1e-3,
+                 state0=0.0, fused=True, compile=False):
         import torch
 
         if X.dim() != 3 or Y.dim() != 3 or X.shape[:2] != Y.shape[:2]:
@@ -172,6 +177,7 @@ class BatchedTrainer:
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr, fused=fused)
         self.n_iter = 0
         self._rows = torch.arange(self.K, device=self.device)[:, None]
+        self._forward = torch.compile(self._losses, dynamic=False) if compile else self._losses
 
     def _t_pairs(self, X, Y, idx_j, idx_x, idx_y):
         import torch
@@ -183,11 +189,23 @@ class BatchedTrainer:
         B = idx_j.shape[1]
         return t[:, :B], t[:, B:]
 
+    def _losses(self, idx, state):
+        t_joint, t_marg = self._t_pairs(self.X, self.Y, idx[:, 0], idx[:, 1], idx[:, 2])
+        return self.loss_fn(t_joint, t_marg, state)
+
     def step(self, idx):
         """One Adam step of every network on the batches idx, shape (K, 3, B)."""
         self.optimizer.zero_grad(set_to_none=True)
-        t_joint, t_marg = self._t_pairs(self.X, self.Y, idx[:, 0], idx[:, 1], idx[:, 2])
-        loss, state = self.loss_fn(t_joint, t_marg, self.state)
+        try:
+            loss, state = self._forward(idx, self.state)
+        except Exception as exc:  # noqa: BLE001  (a compiler failure: train eagerly)
+            if self._forward is self._losses:
+                raise
+            import warnings
+
+            warnings.warn(f"torch.compile failed ({type(exc).__name__}); training eagerly")
+            self._forward = self._losses
+            loss, state = self._forward(idx, self.state)
         self.state = state.detach()
         loss.sum().backward()  # network k's parameters get only the gradient of loss[k]
         self.optimizer.step()
