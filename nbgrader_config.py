@@ -28,11 +28,13 @@ c.Autograde.autograde_preprocessors = [
 # A deleted test cell is put back and graded, not left as "needs manual grade".
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows no hidden-test source and no traceback lines from test cells.
+# Feedback shows no hidden-test source and no traceback lines from test cells, no
+# output that holds hidden-test or solution text, and no active content (grading/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "grading.feedback.ScrubTestCells",
+    "grading.feedback.ScrubOutputs",
 ]
 
 # The exchange (used by the assignment list in JupyterLab) lives inside the
@@ -40,3 +42,18 @@ c.GenerateFeedback.preprocessors = [
 # without it formgrader and the assignment list show an exchange error.
 c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
 os.makedirs(c.Exchange.root, exist_ok=True)
+
+# The grading sandbox's limits (grading/sandbox.py, SandboxLimits), here at their
+# defaults: per kernel, address space, processes and threads of the job's uid,
+# largest file, CPU seconds, open files, and the sizes of its /tmp and working
+# folder (tmpfs: all it can write); per job, nbgrader's address space and the
+# wall clock.  The per-cell time limit is Execute.timeout above.
+c.SandboxLimits.memory_mb = 2048
+c.SandboxLimits.nproc = 64
+c.SandboxLimits.fsize_mb = 128
+c.SandboxLimits.cpu_s = 1800
+c.SandboxLimits.nofile = 512
+c.SandboxLimits.tmp_mb = 64
+c.SandboxLimits.work_mb = 256
+c.SandboxLimits.job_memory_mb = 6144
+c.SandboxLimits.job_wall_s = 3600

@@ -6,10 +6,9 @@ typical mistakes, in turn, under ids s000_<example>, s001_<example>, ...).
 Then it grades the same N submissions in up to three ways, each in its own
 copy of the course (its own gradebook):
 
-- ``serial``: the course's sequential grader before parallel grading
-  (``grading.nbg.autograde``: one ``nbgrader autograde 01_dv`` process grades
-  the submissions one after another, each kernel in the sandbox, tamper
-  checks after it): the baseline;
+- ``serial``: the course's serial grader (``grading.serial.autograde``: the
+  submissions one after another, each a sandboxed job, the verdicts, tamper
+  checks and scores in the writer): the baseline;
 - ``stock``: stock nbgrader with no sandbox and no tamper checks, for
   reference (not a fair baseline: it does less);
 - ``jobs1``: ``course autograde --jobs 1``: this course's command, one at a time
@@ -39,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from grading import examples, nbg, scale  # noqa: E402
+from grading import examples, nbg, scale, serial  # noqa: E402
+from grading.accounting import cpu_seconds  # noqa: E402
 
 ASSIGNMENT = "01_dv"
 
@@ -48,6 +48,8 @@ def make_course(dest, n):
     dest.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", dest)
     shutil.copytree(ROOT / "source" / ASSIGNMENT, dest / "source" / ASSIGNMENT)
+    (dest / "expected").mkdir()
+    shutil.copy(ROOT / "expected" / f"{ASSIGNMENT}.json", dest / "expected")
     (dest / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / f"{ASSIGNMENT}.md", dest / "notebooks")
     (dest / "examples").mkdir()
@@ -80,12 +82,10 @@ def scores(course):
 
 
 def run_mode(mode, course, jobs):
-    t0, c0 = time.time(), nbg.cpu_seconds(own=False)
+    t0, c0 = time.time(), cpu_seconds(own=False)
     extra = {}
     if mode == "serial":
-        # a forked nbgrader's and the sandboxed kernels' CPU time do not reach
-        # RUSAGE_CHILDREN (see nbg.autograde)
-        extra["uncounted_cpu_s"] = nbg.autograde(course, ASSIGNMENT).uncounted_cpu_s
+        extra["summary_cpu_s"] = serial.autograde(course, ASSIGNMENT).cpu_s
     elif mode == "stock":
         extra["uncounted_cpu_s"] = nbg.run(course, "autograde", ASSIGNMENT, "--force", quiet=True,
                                            check=False).uncounted_cpu_s
@@ -96,7 +96,7 @@ def run_mode(mode, course, jobs):
                  "summary_cpu_s": summary.cpu_s,
                  "job_wall_s_mean": (sum(summary.job_wall_s) / len(summary.job_wall_s)
                                      if summary.job_wall_s else None)}
-    wall, cpu = time.time() - t0, nbg.cpu_seconds(own=False) - c0
+    wall, cpu = time.time() - t0, cpu_seconds(own=False) - c0
     # CPU: nbgrader and the kernels; for the course's command, its own summary's figure
     # (its nbgrader processes, their sandboxed kernels, and the command itself: the writer)
     cpu = extra.get("summary_cpu_s", cpu + extra.get("uncounted_cpu_s", 0.0))

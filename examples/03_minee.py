@@ -9,6 +9,7 @@ GAUSSIAN = "test_sample_reference_gaussian"
 COMBINE = "test_minee_combine"
 NETWORKS = "test_minee_networks"
 REFERENCE = "test_minee_reference"
+DIVERGENCES = "test_minee_divergences"
 LOSS = "test_minee_loss"
 TRAINER = "test_minee_trainer"
 
@@ -19,6 +20,9 @@ _DRAW = ("        X_ref = sample_reference(self.X, self.n_, self.reference)\n"
          "        Y_ref = sample_reference(self.Y, self.n_, self.reference)\n"
          "        return X_ref, Y_ref")
 _LOSS = "return -(d_XY + d_X + d_Y)"
+_DV = "return t.mean() - (torch.logsumexp(t_ref, dim=0) - math.log(t_ref.numel()))"
+_RAND = "torch.rand(size, d, device=data.device, dtype=data.dtype)"
+_RANDN = "torch.randn(size, d, device=data.device, dtype=data.dtype)"
 _COMBINE = "return d_XY - d_X - d_Y"
 
 SUBMISSIONS = {
@@ -102,6 +106,7 @@ SUBMISSIONS = {
         "message": "returned the same samples",
     },
     "reference_joint_rows": {
+        "demo_only": True,  # graded by make demo, not by the test suite
         # rows of the joint data: a sample of P_XY, not of a product
         "edits": {"minee_trainer": [
             (_DRAW,
@@ -159,5 +164,156 @@ SUBMISSIONS = {
         # trains net_XY only: d_X and d_Y are never estimated
         "edits": {"minee_trainer": [(_LOSS, "return -d_XY")]},
         "lose": [LOSS, NETWORKS, TRAINER],
+    },
+    # --- issue 13: devices, dtypes, statistics, overflow, the batch -------------------
+    "uniform_cpu_rand": {
+        # random numbers made on the CPU whatever the data's device (fails on a GPU)
+        "edits": {"sample_reference": [(_RAND, "torch.rand(size, d, dtype=data.dtype)")]},
+        "lose": [UNIFORM, REFERENCE],
+        "message": "samples of data on another device",
+    },
+    "gaussian_cpu_randn": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"sample_reference": [(_RANDN, "torch.randn(size, d, dtype=data.dtype)")]},
+        "lose": [GAUSSIAN, REFERENCE],
+    },
+    "gaussian_float32": {
+        # computes the Gaussian reference in float32 whatever the data's dtype
+        "edits": {"sample_reference": [("        mean = data.mean(dim=0)\n",
+                                        "        data = data.float()\n        mean = data.mean(dim=0)\n"),
+                                       (_RANDN, "torch.randn(size, d, device=data.device)")]},
+        "lose": [GAUSSIAN, REFERENCE],
+        "message": "float64",
+    },
+    "uniform_float32": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"sample_reference": [("low, high = data.min(dim=0).values, data.max(dim=0).values",
+                                        "low, high = data.float().min(dim=0).values, data.float().max(dim=0).values"),
+                                       (_RAND, "torch.rand(size, d, device=data.device)")]},
+        "lose": [UNIFORM],
+    },
+    "gaussian_cov_over_n": {
+        # the covariance with 1/n: 2/3 of the unbiased one on the hidden test's three points
+        "edits": {"sample_reference": [(_COV, "cov = centered.T @ centered / data.shape[0]")]},
+        "lose": [GAUSSIAN],
+        "message": "1/(n - 1)",
+    },
+    "networks_on_cpu": {
+        # networks left on the CPU whatever the data's device
+        "edits": {"minee_trainer": [
+            ("self.net_XY = Net(X.shape[1] + Y.shape[1], hidden_size).to(X.device)",
+             "self.net_XY = Net(X.shape[1] + Y.shape[1], hidden_size)"),
+            ("self.net_X = Net(X.shape[1], hidden_size).to(X.device)", "self.net_X = Net(X.shape[1], hidden_size)"),
+            ("self.net_Y = Net(Y.shape[1], hidden_size).to(X.device)", "self.net_Y = Net(Y.shape[1], hidden_size)")]},
+        "lose": [NETWORKS],
+        "message": "Move each network to X.device",
+    },
+    "hidden_size_ignored": {
+        "edits": {"minee_trainer": [
+            ("self.net_XY = Net(X.shape[1] + Y.shape[1], hidden_size).to(X.device)",
+             "self.net_XY = Net(X.shape[1] + Y.shape[1]).to(X.device)"),
+            ("self.net_X = Net(X.shape[1], hidden_size).to(X.device)", "self.net_X = Net(X.shape[1]).to(X.device)"),
+            ("self.net_Y = Net(Y.shape[1], hidden_size).to(X.device)", "self.net_Y = Net(Y.shape[1]).to(X.device)")]},
+        "lose": [NETWORKS],
+        "message": "Pass hidden_size to Net",
+    },
+    "reference_float32": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"minee_trainer": [("        return X_ref, Y_ref", "        return X_ref.float(), Y_ref.float()")]},
+        "lose": [REFERENCE],
+    },
+    "divergences_overflow": {
+        # exp(t).mean().log(): inf for t above 88 in float32
+        "edits": {"minee_trainer": [(_DV, "return t.mean() - t_ref.exp().mean().log()")]},
+        "lose": [DIVERGENCES, LOSS],
+        "message": "torch.logsumexp",
+    },
+    "divergences_data_as_reference": {
+        # the data in place of the reference samples: every bound is about 0
+        "edits": {"minee_trainer": [
+            ("dv(t_XY[:m], t_XY[m:]), dv(t_X[:m], t_X[m:]), dv(t_Y[:m], t_Y[m:])",
+             "dv(t_XY[:m], t_XY[:m]), dv(t_X[:m], t_X[:m]), dv(t_Y[:m], t_Y[:m])")]},
+        "lose": [DIVERGENCES, LOSS, TRAINER],
+    },
+    "divergences_detached": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # numbers, not a tensor that gradients flow through: nothing trains
+        "edits": {"minee_trainer": [
+            ("return torch.stack([dv(t_XY[:m], t_XY[m:]), dv(t_X[:m], t_X[m:]), dv(t_Y[:m], t_Y[m:])])",
+             "return torch.tensor([float(dv(t_XY[:m], t_XY[m:])), float(dv(t_X[:m], t_X[m:])), "
+             "float(dv(t_Y[:m], t_Y[m:]))])")]},
+        "lose": [DIVERGENCES, LOSS, NETWORKS, TRAINER],
+    },
+    "divergences_stored_data": {
+        # the trainer's whole data in place of the samples it is given
+        "edits": {"minee_trainer": [("        m = X.shape[0]\n", "        X, Y = self.X, self.Y\n        m = X.shape[0]\n")]},
+        "lose": [DIVERGENCES, LOSS],
+    },
+    "divergences_no_log": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the mean of exp(t) without its log (a slip the course text makes in (31))
+        "edits": {"minee_trainer": [(_DV, "return t.mean() - t_ref.exp().mean()")]},
+        "lose": [DIVERGENCES, LOSS, TRAINER],
+    },
+    "loss_ignores_batch": {
+        # the trainer's whole data, not the batch it is given: training still converges
+        "edits": {"minee_trainer": [
+            ("d_XY, d_X, d_Y = self.divergences(batch_X, batch_Y, batch_X_ref, batch_Y_ref)",
+             "d_XY, d_X, d_Y = self.divergences(self.X, self.Y, batch_X_ref, batch_Y_ref)")]},
+        "lose": [LOSS],
+        "message": "the batch",
+    },
+    "loss_draws_own_reference": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"minee_trainer": [
+            ("d_XY, d_X, d_Y = self.divergences(batch_X, batch_Y, batch_X_ref, batch_Y_ref)",
+             "X_ref, Y_ref = self.draw_reference()\n"
+             "        d_XY, d_X, d_Y = self.divergences(batch_X, batch_Y, X_ref[: len(batch_X)], Y_ref[: len(batch_X)])")]},
+        "lose": [LOSS],
+    },
+    "loss_cpu_weights": {
+        # a constant weight vector made on the CPU whatever the data's device
+        "edits": {"minee_trainer": [(_LOSS, "return -(torch.ones(3) * torch.stack([d_XY, d_X, d_Y])).sum()")]},
+        "lose": [LOSS],
+        "message": "another device",
+    },
+    # --- issue 13: other correct answers (full marks) ------------------------------------
+    "alt_loss_mean": {
+        # minus the mean of the three bounds: each network still ascends its own bound
+        "edits": {"minee_trainer": [(_LOSS, "return -(d_XY + d_X + d_Y) / 3")]},
+    },
+    "alt_loss_weighted": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"minee_trainer": [(_LOSS, "return -(2 * d_XY + d_X + 0.5 * d_Y)")]},
+    },
+    "alt_distributions_float64": {
+        # torch.distributions for both kinds, the covariance in float64, the deprecated torch.cholesky
+        "edits": {"sample_reference": [
+            (_UNIFORM, "return torch.distributions.Uniform(low, high).sample((size,))"),
+            ("L = torch.linalg.cholesky(cov)", "L = torch.cholesky(cov.double()).to(data.dtype)")]},
+    },
+    "alt_rng_order_looped": {
+        # Y_ref drawn before X_ref; each bound computed in its own loop, without concatenation;
+        # combine builds a new tensor (a UserWarning on tensors, not an error)
+        "edits": {"minee_trainer": [
+            (_DRAW, "        Y_ref = sample_reference(self.Y, self.n_, self.reference)\n"
+                    "        X_ref = sample_reference(self.X, self.n_, self.reference)\n"
+                    "        return X_ref, Y_ref"),
+            ("        return torch.stack([dv(t_XY[:m], t_XY[m:]), dv(t_X[:m], t_X[m:]), dv(t_Y[:m], t_Y[m:])])",
+             "        bounds = []\n"
+             "        for net, a, a_ref in [(self.net_XY, (X, Y), (X_ref, Y_ref)), (self.net_X, (X,), (X_ref,)),\n"
+             "                              (self.net_Y, (Y,), (Y_ref,))]:\n"
+             "            t, t_ref = net(*a).squeeze(-1), net(*a_ref).squeeze(-1)\n"
+             "            n_ref = torch.tensor(float(len(t_ref)), device=t.device, dtype=t.dtype)\n"
+             "            bounds.append(t.mean() - torch.logsumexp(t_ref, 0) + torch.log(n_ref))\n"
+             "        return torch.stack(bounds)"),
+            (_COMBINE, "return torch.tensor(d_XY - d_X - d_Y)")]},
+    },
+    "alt_uniform_empty": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # uniform_ on an empty tensor, and the Gaussian noise drawn with torch.normal
+        "edits": {"sample_reference": [
+            (_RAND, "torch.empty(size, d, device=data.device, dtype=data.dtype).uniform_()"),
+            (_RANDN, "torch.normal(0.0, 1.0, (size, d), device=data.device, dtype=data.dtype)")]},
     },
 }

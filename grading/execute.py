@@ -16,6 +16,7 @@ nbgrader_config.py puts this class in place of nbgrader's Execute in
 from __future__ import annotations
 
 import asyncio
+import queue
 import time
 
 from jupyter_core.utils import run_sync
@@ -67,7 +68,7 @@ class GradingExecute(Execute):
         while time.monotonic() < deadline:
             try:
                 msg = await self.kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-            except (asyncio.TimeoutError, Exception):  # queue.Empty from the client
+            except (asyncio.TimeoutError, queue.Empty):  # no answer in time
                 return False
             if msg.get("parent_header", {}).get("msg_id") == msg_id:
                 return True

@@ -58,7 +58,7 @@ def _child(argv, cwd, env, out_path, cpu_path):
     """In the forked process: run nbgrader, then report the CPU time and exit."""
     import traceback
 
-    from .nbg import cpu_seconds
+    from .accounting import cpu_seconds
 
     code = 1
     try:

@@ -187,6 +187,8 @@ def record_findings(course, assignment, student, rows, url):
             for g in sub.grades:
                 if g.name in zero.get(nb_id, set()) | zero.get("", set()):
                     g.manual_score = 0.0
+                    g.needs_manual_grade = False  # the grader's own decision, not a person's to make
                 elif g.name in previously and g.name not in flagged and g.cell.cell_type == "code":
                     g.manual_score = None
+                    g.needs_manual_grade = False
         gb.db.commit()

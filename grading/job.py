@@ -36,6 +36,7 @@ from pathlib import Path
 import nbformat
 
 from . import intake, safeio, sandbox as sandbox_mod
+from .accounting import cpu_seconds
 
 LOG_TAIL = 64 << 10      # bytes of a job's output kept (a kernel may print without end)
 _UIDS = itertools.count()
@@ -64,14 +65,6 @@ class JobResult:
         return cls(assignment=assignment, student=student, ok=False, error=error, **kw)
 
 
-def cpu_seconds(own: bool = True, children: bool = True) -> float:
-    """User + system CPU seconds of this process and/or of the children it has waited for."""
-    import resource
-
-    who = ([resource.RUSAGE_SELF] if own else []) + ([resource.RUSAGE_CHILDREN] if children else [])
-    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, who))
-
-
 def _job_uid() -> int:
     with _UID_LOCK:
         n = next(_UIDS)
@@ -79,12 +72,9 @@ def _job_uid() -> int:
 
 
 def _scratch_course(jobdir: Path, common: dict, assignment: str, student: str, files: dict) -> None:
-    db = jobdir / "gradebook.db"
-    (jobdir / "nbgrader_config.py").write_bytes(
-        common["config"] + b"\n\n# a grading job: this scratch course's own gradebook\n"
-        + f"c.CourseDirectory.db_url = {f'sqlite:///{db}'!r}\n".encode()
-        + f"c.CourseDirectory.root = {str(jobdir)!r}\n".encode())
-    db.write_bytes(common["gradebook"])
+    # the course's own config; the scratch gradebook and root are nbgrader options (_nbgrader_command)
+    (jobdir / "nbgrader_config.py").write_bytes(common["config"])
+    (jobdir / "gradebook.db").write_bytes(common["gradebook"])
     (jobdir / "source" / assignment).mkdir(parents=True)   # no notebooks: the gradebook has the cells
     sub = jobdir / "submitted" / student / assignment
     sub.mkdir(parents=True)
@@ -113,22 +103,25 @@ class _Tail(threading.Thread):
         return b"".join(self.buf)[-LOG_TAIL:].decode("utf-8", "replace")
 
 
-def _nbgrader_command(assignment: str, student: str, timeout) -> list[str]:
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout) -> list[str]:
+    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
+           f"--CourseDirectory.root={jobdir}", f"--CourseDirectory.db_url=sqlite:///{jobdir / 'gradebook.db'}"]
     if timeout:
         cmd.append(f"--Execute.timeout={int(timeout)}")
     return cmd
 
 
 def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout=None,
-            wall_s: float = sandbox_mod.JOB_WALL_S) -> tuple[int, str]:
+            limits: dict | None = None) -> tuple[int, str]:
     """Run ``nbgrader autograde`` on the scratch course in ``jobdir``; (exit status, log tail)."""
     env_common = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                   "MPLBACKEND": "agg"}
-    cmd = _nbgrader_command(assignment, student, timeout)
+    cmd = _nbgrader_command(jobdir, assignment, student, timeout)
+    limits = dict(sandbox_mod.limits(), **(limits or {}))
+    wall_s = limits["job_wall_s"]
     staging = None
     if sandboxed:
-        box = sandbox_mod.JobSandbox(jobdir)
+        box = sandbox_mod.JobSandbox(jobdir, limits)
         cmd += box.nbgrader_args()
         uid = None
         if box.mode == "root":
@@ -167,6 +160,12 @@ def _supervise(argv, cwd, env, wall_s):
     return code, tail.text()
 
 
+def _gist(log: str) -> str:
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+    telling = [ln for ln in lines if any(k in ln for k in ("Error", "error", "Killed", "killed", "died"))]
+    return ((telling or lines or ["(none)"])[-1])[:300]
+
+
 def _kill(proc):
     try:
         os.killpg(proc.pid, 9)
@@ -187,24 +186,24 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
     t0 = time.time()
     cpu0 = cpu_seconds(own=False)
     result = JobResult(assignment=assignment, student=student, host=socket.gethostname())
-    base = Path(tempfile.gettempdir())
-    jobdir = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-", dir=base))
+    if not (safeio.valid_id(assignment) and safeio.valid_id(student)):
+        result.error = f"refused: {student!r}/{assignment!r} is not a valid id"
+        return result
+    jobdir = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-{student}-", dir=tempfile.gettempdir()))
     try:
-        if not (safeio.valid_id(assignment) and safeio.valid_id(student)):
-            result.error = f"refused: {student!r}/{assignment!r} is not a valid id"
-            return result
         _scratch_course(jobdir, common, assignment, student, files)
         code, log = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
-                            timeout=common.get("timeout"))
+                            timeout=common.get("timeout"), limits=common.get("limits"))
         result.log_tail = log
         result.uncounted_cpu_s = sandbox_mod.kernel_cpu(log)
-        if code < 0:
-            # killed by a signal mid-run: what it left is unfinished (a notebook copied but not
-            # executed would score as if every test passed)
-            result.error = f"nbgrader autograde was killed by signal {-code}:\n{log[-2000:]}"
+        if code < 0 or code >= 128:
+            # killed by a signal mid-run (bwrap reports 128 + the signal): what it left is
+            # unfinished, a notebook copied but not executed
+            sig = -code if code < 0 else code - 128
+            result.error = f"nbgrader autograde was killed by signal {sig}:\n{log[-2000:]}"
             return result
         names = sorted(n for n in common["source"] if n.endswith(".ipynb"))
-        graded, problems = {}, []
+        graded, notices = {}, []
         for name in names:
             rel = f"autograded/{student}/{assignment}/{name}"
             try:
@@ -212,16 +211,20 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
                 nb = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
                 nbformat.validate(nb)
             except Exception as exc:   # safeio.Refused, invalid UTF-8/JSON/notebook
-                problems.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
-                continue
+                # Graded all the same, from the notebook as handed in: with no check reported,
+                # every test scores zero (grading/verdicts.py).
+                notices.append(f"{name}: the graded notebook could not be taken back "
+                               f"({type(exc).__name__}: {str(exc)[:200]}); its tests score zero. "
+                               f"The job's last output: {_gist(log)}")
+                nb = nbformat.reads(files[name].decode("utf-8"), as_version=4)
+                for cell in nb.cells:  # never the hand-in's own outputs: they could be forged reports
+                    if cell.cell_type == "code":
+                        cell.outputs, cell.execution_count = [], None
+                data = nbformat.writes(nb).encode()
             result.notebooks[name] = data
             graded[name] = nb
-        if problems:
-            result.error = (f"nbgrader autograde ({code}) left no valid graded notebook: "
-                            + "; ".join(problems) + "\n" + log[-2000:])
-            return result
         sources = {n: nbformat.reads(common["source"][n].decode("utf-8"), as_version=4) for n in names}
-        result.review_rows = intake.findings(sources, graded, common.get("notices", {}).get(student, []))
+        result.review_rows = intake.findings(sources, graded, notices)
         result.ok = True
         return result
     except Exception as exc:  # a broken job must not take the others with it

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import NoCourse
+
 
 def find_root(start=None):
     """The course root: the nearest folder at or above ``start`` (default: the
@@ -11,7 +13,7 @@ def find_root(start=None):
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").is_file() and (folder / "notebooks").is_dir():
             return folder
-    raise SystemExit(f"no course here: no folder at or above {here} holds nbgrader_config.py "
+    raise NoCourse(f"no course here: no folder at or above {here} holds nbgrader_config.py "
                      "and notebooks/ (run from the course, or pass --course DIR)")
 
 

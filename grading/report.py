@@ -1,17 +1,9 @@
 """Grades from the gradebook: per-cell scores, a table, the expectations check."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from nbgrader.api import Gradebook, MissingEntry
 
-
-def db_url(course):
-    """The course's gradebook: ``CourseDirectory.db_url`` of its nbgrader_config.py
-    (for example a PostgreSQL server), else nbgrader's default ``gradebook.db``."""
-    from .scale import coursedir
-
-    return coursedir(course).db_url
+from .course import db_url  # noqa: F401  (the course's one owner of its configuration)
 
 
 def autograded_max(course, assignment, url=None):

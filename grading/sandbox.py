@@ -23,22 +23,22 @@ What this guarantees, and why:
   graded notebook into the job folder, which the kernel cannot see.  The
   grading command takes back only that notebook, opened without following
   links, size-capped and validated (grading/job.py, grading/safeio.py).
-- **The working copy's total size is capped** (``WORK_MB`` + ``TMP_MB`` of
-  tmpfs), not only the size of each file (``FSIZE_MB``).
+- **The working copy's total size is capped** (``work_mb`` + ``tmp_mb`` of
+  tmpfs), not only the size of each file (``fsize_mb``).
 - **The job is unprivileged.**  As root, each job gets its own uid (so a
   per-uid process cap is per job) and drops every capability before bwrap
   starts; without root, the same sandbox runs in an unprivileged user
   namespace as the instructor's uid (``mode() == "rootless"``).  Then all the
-  jobs share that uid's process cap (``NPROC``), and a job's files are owned
+  jobs share that uid's process cap (``nproc``), and a job's files are owned
   by the instructor, but the namespaces, the mounts and the limits are the same.
 - The kernel cannot reach nbgrader: it lives in its own pid namespace (it
   cannot see, signal or ptrace nbgrader, nor open its ``/proc`` files) and its
   own mount namespace.
 
-Limits of one kernel: ``MEMORY_MB`` of address space, ``NPROC`` processes,
-``FSIZE_MB`` per file, ``CPU_S`` CPU seconds, ``NOFILE`` open files, no core
-dumps; nbgrader's ``Execute.timeout`` per cell; the grading command's
-``JOB_WALL_S`` for the whole job.
+Limits (``SandboxLimits``, traitlets options of ``nbgrader_config.py``): per
+kernel ``memory_mb`` of address space, ``nproc`` processes, ``fsize_mb`` per
+file, ``cpu_s`` CPU seconds, ``nofile`` open files, no core dumps; nbgrader's
+``Execute.timeout`` per cell; ``job_wall_s`` for the whole job.
 """
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+from traitlets import Int
+from traitlets.config import Configurable
 
 KERNEL_NAME = "course-sandbox"
 INSTALL_HINT = ("bubblewrap is not installed: install it with `apt-get install bubblewrap` "
@@ -92,23 +95,39 @@ def kernel_cpu(output: str) -> float:
     return total
 
 
-# Limits of one grading kernel (the per-cell time limit is nbgrader's Execute.timeout).
-MEMORY_MB = 2048        # RLIMIT_AS: address space of each kernel process, torch included
-NPROC = 256             # RLIMIT_NPROC: processes and threads of the job's uid (nbgrader's too)
-FSIZE_MB = 128          # RLIMIT_FSIZE: largest file the kernel may write
-CPU_S = 1800            # RLIMIT_CPU: a backstop for the whole notebook
-NOFILE = 512
-TMP_MB = 64             # the kernel's /tmp, a tmpfs
-WORK_MB = 256           # the kernel's working folder, a tmpfs: all it can write, in total
-JOB_MEMORY_MB = 6144    # RLIMIT_AS of the job's nbgrader process (outputs are held in memory)
-JOB_WALL_S = 3600       # the whole job, wall clock, as a backstop to the per-cell timeout
+class SandboxLimits(Configurable):
+    """Limits of one grading job and its kernel; set them in ``nbgrader_config.py``, for
+    example ``c.SandboxLimits.memory_mb = 4096``.  (The per-cell time limit is nbgrader's
+    ``Execute.timeout``.)"""
+
+    memory_mb = Int(2048, help="RLIMIT_AS of each kernel process, in MiB: torch included "
+                    "(import and 200 Adam steps peaked at 660 MiB)").tag(config=True)
+    nproc = Int(64, help="RLIMIT_NPROC: processes and threads of the job's uid, nbgrader's "
+                "(about 20) included: a fork bomb stops at the cap, not at the timeout").tag(config=True)
+    fsize_mb = Int(128, help="RLIMIT_FSIZE: the largest file the kernel may write, in MiB").tag(config=True)
+    cpu_s = Int(1800, help="RLIMIT_CPU of the kernel: a backstop for the whole notebook").tag(config=True)
+    nofile = Int(512, help="RLIMIT_NOFILE of the kernel").tag(config=True)
+    tmp_mb = Int(64, help="size of the kernel's /tmp (a tmpfs), in MiB").tag(config=True)
+    work_mb = Int(256, help="size of the kernel's working folder (a tmpfs), in MiB: with "
+                  "tmp_mb, all it can write").tag(config=True)
+    job_memory_mb = Int(6144, help="RLIMIT_AS of the job's nbgrader process, in MiB "
+                        "(it holds the kernel's outputs)").tag(config=True)
+    job_wall_s = Int(3600, help="wall-clock limit of a whole job, in seconds").tag(config=True)
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.trait_names(config=True)}
+
+
+def limits(config=None) -> dict:
+    """The sandbox limits of a course's configuration (a traitlets Config), as a dict."""
+    return SandboxLimits(config=config).as_dict() if config is not None else SandboxLimits().as_dict()
+
 
 # The only variables a grading kernel gets from the job's environment.
 PASS_ENV = ("NBGRADER_EXECUTION", "PYTHONHASHSEED", "MPLBACKEND", "LANG", "LC_ALL")
 
 
-class SandboxUnavailable(RuntimeError):
-    pass
+from .errors import SandboxUnavailable  # noqa: E402,F401
 
 
 def tools() -> dict:
@@ -160,6 +179,25 @@ STAGE_ROOTS = ('set -e; T="$1"; shift; n="$1"; shift; '
                'exec "$@"')
 
 
+def check_environment() -> None:
+    """SandboxUnavailable unless the course's student package (``helpers``) is installed in the
+    environment itself: a kernel in the sandbox sees only the environment (and no
+    PYTHONPATH), so an editable install (``pip install -e .``) would not be there."""
+    from importlib.machinery import PathFinder
+
+    roots = _python_roots()
+    inside = [p for p in sys.path if p and any(r == Path(p).resolve() or r in Path(p).resolve().parents
+                                               for r in roots)]
+    spec = PathFinder.find_spec("helpers", inside)
+    where = [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
+    if not where or not all(any(r == w or r in w.parents for r in roots) for w in where):
+        raise SandboxUnavailable(
+            "the course's packages are not installed in this environment (an editable install, "
+            "`pip install -e .`, or a PYTHONPATH entry is not visible in the grading sandbox): "
+            f"install them with `{sys.executable} -m pip install --no-deps .` in the course "
+            "folder (make setup does)")
+
+
 def _python_roots() -> list[Path]:
     """Read-only folders the job and the kernel need: the base Python install and the environment."""
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
@@ -189,10 +227,9 @@ class JobSandbox:
     """The kernelspec, kernel wrapper and socket folder of one job, inside its job folder,
     and the command line that runs the job."""
 
-    def __init__(self, jobdir: Path, memory_mb: int = MEMORY_MB, nproc: int = NPROC,
-                 cpu_s: int = CPU_S, work_mb: int = WORK_MB):
+    def __init__(self, jobdir: Path, limits: dict | None = None):
         self.jobdir = Path(jobdir)
-        self.memory_mb, self.nproc, self.cpu_s, self.work_mb = memory_mb, nproc, cpu_s, work_mb
+        self.limits = dict(SandboxLimits().as_dict(), **(limits or {}))
         self.tools = tools()
         self.mode = mode()
         self.sockets = self.jobdir / "sockets"
@@ -211,19 +248,21 @@ class JobSandbox:
     def kernel_bwrap(self) -> list[str]:
         """The inner bwrap's options; $WORK, $CONN are left for the wrapper's shell."""
         a = [self.tools["bwrap"], "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--clearenv",
              *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+             "--perms", "1777", "--size", str(self.limits["tmp_mb"] << 20), "--tmpfs", "/tmp"]
+        # No --new-session here: jupyter_client interrupts a cell by signalling the kernel's
+        # process group, which a new session would leave behind.
         for root in _python_roots():
             a += ["--ro-bind", str(root), str(root)]
-        a += ["--perms", "0755", "--size", str(self.work_mb << 20), "--tmpfs", "$WORK",
+        a += ["--perms", "0755", "--size", str(self.limits["work_mb"] << 20), "--tmpfs", "$WORK",
               "--bind", str(self.sockets), str(self.sockets), "--ro-bind", "$CONN", "$CONN",
               "--chdir", "$WORK", *_common_env(),
               "--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.matplotlib"]
         return a
 
     def kernel_script(self) -> str:
-        q = shlex.quote
+        q, lim = shlex.quote, self.limits
         words = " ".join('"$WORK"' if w == "$WORK" else '"$CONN"' if w == "$CONN" else q(w)
                          for w in self.kernel_bwrap())
         return "\n".join([
@@ -237,8 +276,8 @@ class JobSandbox:
             f"for v in {' '.join(PASS_ENV)}; do",
             '  if [ -n "${!v:-}" ]; then ENVS+=(--setenv "$v" "${!v}"); fi',
             "done",
-            f"exec {q(self.tools['prlimit'])} --as={self.memory_mb << 20} --nproc={self.nproc} "
-            f"--fsize={FSIZE_MB << 20} --cpu={self.cpu_s} --nofile={NOFILE} --core=0 -- \\",
+            f"exec {q(self.tools['prlimit'])} --as={lim['memory_mb'] << 20} --nproc={lim['nproc']} "
+            f"--fsize={lim['fsize_mb'] << 20} --cpu={lim['cpu_s']} --nofile={lim['nofile']} --core=0 -- \\",
             f"  {words} \"${{ENVS[@]}}\" \\",
             f"  {q(sys.executable)} -c {q(KERNEL_LAUNCHER)} \"$CONN\"",
             ""])
@@ -263,11 +302,11 @@ class JobSandbox:
                   "/bin/sh", "-c", STAGE_ROOTS, "stage-roots", str(staging), str(len(roots)), *roots,
                   self.tools["setpriv"], f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-        a += [self.tools["prlimit"], f"--as={JOB_MEMORY_MB << 20}", "--core=0", "--",
+        a += [self.tools["prlimit"], f"--as={self.limits['job_memory_mb'] << 20}", "--core=0", "--",
               self.tools["bwrap"], "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
               "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
               *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-              "--perms", "1777", "--size", str(TMP_MB << 20), "--tmpfs", "/tmp"]
+              "--perms", "1777", "--size", str(self.limits["tmp_mb"] << 20), "--tmpfs", "/tmp"]
         for src, root in zip(sources, roots):
             a += ["--ro-bind", src, root]
         a += ["--bind", str(self.jobdir), str(self.jobdir), "--chdir", str(self.jobdir), *_common_env()]

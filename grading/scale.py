@@ -31,57 +31,21 @@ again whatever failed, changed, or was never reached by an interrupted run.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import hashlib
 import os
-import shutil
-import socket
 import sys
-import tempfile
 import time
-import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake, job as job_mod, nbg, review, safeio, verdicts
+from . import dispatch, intake, review, safeio, verdicts
+from .accounting import cpu_seconds
+from .course import coursedir  # noqa: F401  (re-exported: tests and tools ask scale for it)
+from .errors import GradingError
+from .gradebook import STATE_TABLE, submission_scores, template_gradebook  # noqa: F401
+from .writer import Writer
 
-STATE_TABLE = "course_grading_state"
-
-
-# --- the course's configuration and gradebook ----------------------------------------------
-
-def load_config(course):
-    """The course's nbgrader configuration (``nbgrader_config.py``) as a traitlets Config."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-
-
-def coursedir(course, db_url=None):
-    """nbgrader's CourseDirectory of the course, with ``db_url`` overriding the config's."""
-    from nbgrader.coursedir import CourseDirectory
-
-    cd = CourseDirectory(config=load_config(course), root=str(Path(course).resolve()))
-    if db_url:
-        cd.db_url = db_url
-    return cd
-
-
-def _read_tree(folder):
-    """{relative path: bytes} of every file under ``folder``, in sorted order."""
-    folder = Path(folder)
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _write_tree(folder, files):
-    folder = Path(folder)
-    for rel, data in files.items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
 
 
 def _digest(*trees):
@@ -91,254 +55,6 @@ def _digest(*trees):
             h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
         h.update(b"\1")
     return h.hexdigest()
-
-
-def template_gradebook(db_url, course_id, assignment):
-    """A SQLite gradebook (its bytes) holding only the definitions of ``assignment``
-    (notebooks, grade, solution, task and source cells), copied from the real gradebook.
-
-    A job's scratch autograde restores locked cells and checks against these, exactly
-    as a serial ``nbgrader autograde`` does against the real gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with tempfile.TemporaryDirectory(prefix="gradebook-template-") as tmp:
-        path = Path(tmp) / "gradebook.db"
-        with Gradebook(db_url, course_id) as src, Gradebook(f"sqlite:///{path}", course_id) as dst:
-            try:
-                a = src.find_assignment(assignment)
-            except MissingEntry:
-                raise GradingError(f"{assignment} is not in the gradebook ({_safe_url(db_url)}): "
-                                   "release it first (`course release`)") from None
-            dst.add_assignment(a.name, duedate=a.duedate)
-            for nb in a.notebooks:
-                dst.add_notebook(nb.name, a.name, kernelspec=nb.kernelspec)
-                for c in nb.grade_cells:
-                    dst.add_grade_cell(c.name, nb.name, a.name, max_score=c.max_score,
-                                       cell_type=c.cell_type)
-                for c in nb.solution_cells:
-                    dst.add_solution_cell(c.name, nb.name, a.name)
-                for c in nb.task_cells:
-                    dst.add_task_cell(c.name, nb.name, a.name, max_score=c.max_score,
-                                      cell_type=c.cell_type)
-                for c in nb.source_cells:
-                    # a job needs the locked cells (nbgrader restores them); an unlocked cell's
-                    # source is a solution's place, and stays with the instructor
-                    dst.add_source_cell(c.name, nb.name, a.name, cell_type=c.cell_type,
-                                        locked=c.locked, source=c.source if c.locked else "",
-                                        checksum=c.checksum)
-        return path.read_bytes()
-
-
-def _safe_url(url):
-    """The URL without a password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def submission_scores(db_url, assignment, student):
-    """{notebook: {grade cell: auto_score}} of one submission in a gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gb:
-        sub = gb.find_submission(assignment, student)
-        return {nb.name: {g.name: g.auto_score for g in nb.grades} for nb in sub.notebooks}
-
-
-# --- the job lives in grading/job.py --------------------------------------------------------
-
-grade_job = job_mod.grade_job
-
-
-# --- the writer: records results in the real gradebook ---------------------------------------
-
-class GradingError(RuntimeError):
-    pass
-
-
-def _state_table():
-    from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text
-
-    md = MetaData()
-    return Table(STATE_TABLE, md,
-                 Column("assignment", String(128), primary_key=True),
-                 Column("student", String(128), primary_key=True),
-                 Column("digest", String(64), nullable=False),
-                 Column("status", String(16), nullable=False),  # graded | failed
-                 Column("detail", Text),
-                 Column("updated", DateTime),
-                 Column("host", String(255)),
-                 Column("wall_s", Float),
-                 Column("cpu_s", Float))
-
-
-class Writer:
-    """The one process that writes to the gradebook and to ``autograded/``."""
-
-    def __init__(self, course, db_url=None):
-        from nbgrader.api import Gradebook
-        from sqlalchemy import create_engine
-
-        self.course = Path(course).resolve()
-        self.cd = coursedir(self.course, db_url)
-        self.db_url = self.cd.db_url
-        self.course_id = self.cd.course_id
-        with Gradebook(self.db_url, self.course_id):
-            pass  # creates nbgrader's tables (and alembic's stamp) on a fresh database
-        self.engine = create_engine(self.db_url, future=True)
-        self.table = _state_table()
-        self.table.metadata.create_all(self.engine)
-
-    def close(self):
-        self.engine.dispose()
-
-    def state(self):
-        """{(assignment, student): (digest, status)} of earlier runs."""
-        from sqlalchemy import select
-
-        t = self.table
-        with self.engine.connect() as conn:
-            return {(r.assignment, r.student): (r.digest, r.status)
-                    for r in conn.execute(select(t.c.assignment, t.c.student, t.c.digest, t.c.status))}
-
-    def _set_state(self, assignment, student, digest, status, detail=None, result=None):
-        from sqlalchemy import delete
-
-        t = self.table
-        row = dict(assignment=assignment, student=student, digest=digest, status=status,
-                   detail=detail, updated=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-                   host=getattr(result, "host", None), wall_s=getattr(result, "wall_s", None),
-                   cpu_s=getattr(result, "cpu_s", None))
-        with self.engine.begin() as conn:
-            conn.execute(delete(t).where(t.c.assignment == assignment, t.c.student == student))
-            conn.execute(t.insert().values(**row))
-
-    def failed(self, assignment, student, digest, error, result=None, timestamp=None):
-        """Record a failed job as a failed serial autograde leaves it: the submission in
-        the gradebook (without new scores) and no autograded folder."""
-        try:
-            self._register(assignment, student, timestamp)
-        finally:
-            dest = self._fresh_dir(student, assignment)
-            if dest.is_symlink():
-                dest.unlink()
-            shutil.rmtree(dest, ignore_errors=True)
-            self._set_state(assignment, student, digest, "failed", error, result)
-
-    def _register(self, a, s, timestamp=None):
-        """What nbgrader autograde's init_assignment does to the gradebook before it
-        runs anything: the student and the submission (with its timestamp, the bytes of
-        the hand-in's timestamp.txt).  Returns the assignment's notebook names."""
-        import sqlalchemy.exc
-        from nbgrader.api import Gradebook
-        from nbgrader.utils import parse_utc
-
-        when = None
-        if timestamp:
-            try:
-                when = parse_utc(timestamp.decode("utf-8", "replace").strip()[:100])
-            except Exception:  # an unreadable timestamp counts as none, as in nbgrader
-                when = None
-        with Gradebook(self.db_url, self.course_id) as gb, warnings.catch_warnings():
-            # nbgrader's update_or_create_submission trips SQLAlchemy's autoflush
-            # warnings; a serial autograde prints them too, into its own log.
-            warnings.simplefilter("ignore", sqlalchemy.exc.SAWarning)
-            gb.update_or_create_student(s)
-            assignment = gb.find_assignment(a)
-            if when:
-                gb.update_or_create_submission(a, s, timestamp=when)
-            else:
-                gb.update_or_create_submission(a, s)
-            return [nb.name for nb in assignment.notebooks]
-
-    def _fresh_dir(self, student, assignment):
-        """``autograded/<student>/`` as a real folder of the writer's (a link there is removed)."""
-        top = Path(self.cd.format_path(self.cd.autograded_directory, ".", ".")).resolve()
-        top.mkdir(parents=True, exist_ok=True)
-        parent = top / student
-        if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
-            parent.unlink()
-        parent.mkdir(exist_ok=True)
-        return parent / assignment
-
-    def record(self, result, digest, notices=(), record_cells=None, timestamp=None):
-        """Record one job's result; return the reasons to review it ([] if none).
-
-        ``record_cells``: {notebook name: {grade_id: checks}}, the instructor-side record
-        (grading/verdicts.py) that decides every test cell's verdict here."""
-        import nbformat
-        from nbgrader.api import Gradebook
-        from nbgrader.preprocessors import AssignLatePenalties
-
-        a, s = result.assignment, result.student
-        known = self._register(a, s, timestamp)
-        config = self.cd.config
-        permissions = int(str(nbg_permissions(self.cd)), 8)
-
-        # Verdicts and scores: decided here, from the graded notebook and the record.
-        dest = self._fresh_dir(s, a)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{a}-new-", dir=dest.parent))
-        notebooks = {}
-        for name in known:
-            data = result.notebooks.get(f"{name}.ipynb")
-            if data is None:
-                continue
-            nb = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
-            rec = (record_cells or {}).get(f"{name}.ipynb")
-            resources = {"nbgrader": {"student": s, "assignment": a, "notebook": name,
-                                      "db_url": self.db_url},
-                         "mi_course_record": rec if rec is not None else {}}
-            nb, resources = verdicts.DecideVerdicts(config=config).preprocess(nb, resources)
-            sanitize = getattr(_feedback(), "sanitize_notebook", None)
-            if sanitize:
-                nb = sanitize(nb) or nb
-            path = fresh / f"{name}.ipynb"
-            nbformat.write(nb, str(path))
-            path.chmod(permissions)
-            notebooks[name] = (nb, resources)
-        fresh.chmod(0o755)
-        if dest.exists() or dest.is_symlink():
-            old = dest.with_name(f".{a}-old-{os.getpid()}")
-            dest.rename(old)
-            fresh.rename(dest)
-            shutil.rmtree(old)
-        else:
-            fresh.rename(dest)
-        for name, (nb, resources) in notebooks.items():
-            for pp in (verdicts.CourseSaveAutoGrades(config=config), AssignLatePenalties(config=config)):
-                nb, resources = pp.preprocess(nb, resources)
-
-        rows = [dict(kind="notice", tests="", reason=n, notebook="") for n in notices]
-        rows += list(result.review_rows or [])
-        for name, (nb, resources) in notebooks.items():
-            for gid, v in resources.get("mi_course_verdicts", {}).items():
-                rows += [dict(kind="review", tests="", reason=f"{gid}: {r}", notebook=name) for r in v.review]
-        intake.record_findings(self.course, a, s, rows, self.db_url)
-        # the review list, as review.csv has it
-        review = [f"tampering, zeroed {r['tests'] or 'nothing'}: {r['reason']}"
-                  if r["kind"] == "tamper" else f"{r['kind']}: {r['reason']}" for r in rows]
-        with Gradebook(self.db_url, self.course_id) as gb:
-            for nb in gb.find_submission(a, s).notebooks:
-                # Written answers always wait for a person; a *test* cell should not.
-                stuck = [g.name for g in nb.grades
-                         if g.cell.cell_type == "code" and g.needs_manual_grade]
-                if stuck:
-                    review.append(f"{nb.name}: test cells need manual grading: {', '.join(stuck)}")
-        self._set_state(a, s, digest, "graded", "; ".join(review) or None, result)
-        return review
-
-
-def _feedback():
-    from . import feedback
-    return feedback
-
-
-def nbg_permissions(cd):
-    """The file mode nbgrader gives autograded files (``BaseConverter.permissions``)."""
-    for section in ("Autograde", "BaseConverter"):
-        if "permissions" in cd.config.get(section, {}):
-            return cd.config[section]["permissions"]
-    return 664 if cd.groupshared else 444
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -409,7 +125,11 @@ def prepare(course, writer, assignment, sandbox=True, timeout=None):
     """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
     src = course / "source" / assignment
+    from .course import load_config
+    from .sandbox import limits
+
     return {"config": (course / "nbgrader_config.py").read_bytes(),
+            "limits": limits(load_config(course)),
             "source": {p.name: p.read_bytes() for p in sorted(src.glob("*.ipynb"))},
             "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment),
             "sandbox": sandbox, "timeout": timeout}
@@ -452,7 +172,7 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
     from tqdm import tqdm
 
     course = Path(course).resolve()
-    t0, cpu0 = time.time(), job_mod.cpu_seconds()
+    t0, cpu0 = time.time(), cpu_seconds()
     summary = Summary()
     refused = []
     todo = find_submissions(course, list(assignments), refused)
@@ -465,6 +185,10 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
             print(f"{a}: no submissions", file=out)
     if not todo:
         return summary
+    if sandbox:
+        from .sandbox import check_environment
+
+        check_environment()
     records = {}
     for a in sorted({a for a, _ in todo}):
         try:
@@ -533,9 +257,9 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
 
             try:
                 if scheduler:
-                    _run_dask(scheduler, run, common, files, done)
+                    dispatch.run_dask(scheduler, run, common, files, done)
                 else:
-                    _run_local(jobs or os.cpu_count() or 1, run, common, files, done)
+                    dispatch.run_local(jobs or os.cpu_count() or 1, run, common, files, done)
             except KeyboardInterrupt:
                 summary.interrupted = True
                 print("\ninterrupted: what was recorded stays; run again to resume", file=out)
@@ -544,47 +268,9 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    summary.cpu_s += job_mod.cpu_seconds() - cpu0  # this process (the writer) and its children
+    summary.cpu_s += cpu_seconds() - cpu0  # this process (the writer) and its children
     for line in summary.lines():
         print(line, file=out)
     return summary
 
 
-def _run_local(jobs, run, common, files, done):
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
-    try:
-        futures = [pool.submit(grade_job, common[a], a, s, files[a, s], own_process=False)
-                   for a, s in run]
-        for f in as_completed(futures):
-            done(f.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_dask(scheduler, run, common, files, done):
-    from distributed import Client, as_completed as dask_completed
-
-    own = isinstance(scheduler, str)
-    client = Client(scheduler) if own else scheduler
-    try:
-        # One future per assignment.  (Scattering the dict itself would scatter its
-        # values under its keys, "config", "source", ..., shared by every assignment.)
-        shared = {a: client.scatter([c], broadcast=True, hash=False)[0] for a, c in common.items()}
-        futures = {}
-        for a, s in run:
-            f = client.submit(grade_job, shared[a], a, s, files[a, s], pure=False,
-                              key=f"grade-{a}-{s}-{hashlib.sha1(os.urandom(8)).hexdigest()[:8]}")
-            futures[f] = (a, s)
-        for f in dask_completed(list(futures)):
-            a, s = futures[f]
-            try:
-                result = f.result()
-            except Exception as e:  # the worker died (KilledWorker) or the task could not run
-                result = job_mod.JobResult.failure(a, s, f"{type(e).__name__}: {e}")
-            done(result)
-    except KeyboardInterrupt:
-        client.cancel(list(futures))
-        raise
-    finally:
-        if own:
-            client.close()

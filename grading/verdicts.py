@@ -45,8 +45,7 @@ KINDS = ("close", "finite", "estimate", "true", "between")
 MAX_REPORTS = 2000                                     # per cell; more is a flood, not a test
 
 
-class RecordError(RuntimeError):
-    """The instructor-side record is missing, stale or inconsistent."""
+from .errors import RecordError  # noqa: E402,F401
 
 
 def record_path(course, assignment) -> Path:

@@ -146,7 +146,9 @@ def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
     cause) when they differ.  Like every check here it returns None.
     """
     report("close", what, value, expected=expected, atol=atol, rtol=rtol, hint=hint)
-    got = _as_float(value, what)
+    got = plain(value, what)
+    if isinstance(got, list):
+        return _check_close_array(got, expected, what, atol, rtol, hint)
     if expected is REFERENCE:
         if not math.isfinite(got):
             raise AssertionError(f"{what}: expected a finite value, got {got}. "
@@ -162,6 +164,26 @@ def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
         raise AssertionError(
             f"{what}: expected {expected:.6g}, got {got:.6g}. {hint}".rstrip()
         )
+
+
+def _shape(v):
+    return [len(v)] + _shape(v[0]) if isinstance(v, list) and v else ([0] if isinstance(v, list) else [])
+
+
+def _check_close_array(got, expected, what, atol, rtol, hint):
+    flat = _flatten(got)
+    if not all(math.isfinite(x) for x in flat):
+        raise AssertionError(f"{what}: expected finite values, got {_short(got)}. {hint}".rstrip())
+    if expected is REFERENCE:
+        return
+    exp = plain(expected, "the expected value")
+    exp = exp if isinstance(exp, list) else [exp]
+    if _shape(exp) != _shape(got):
+        raise AssertionError(f"{what}: expected shape {tuple(_shape(exp))}, got {tuple(_shape(got))}. "
+                             f"{hint}".rstrip())
+    bad = [(g, e) for g, e in zip(flat, _flatten(exp)) if abs(g - e) > atol + rtol * abs(e)]
+    if bad:
+        raise AssertionError(f"{what}: expected {_short(exp)}, got {_short(got)}. {hint}".rstrip())
 
 
 def check_finite(value, what, hint=""):
@@ -333,19 +355,88 @@ def mine_paper_grading_run(Mine, loss, seed, data="gaussian", iters=1000, n=2000
     return mine.mi(X[n:], Y[n:])
 
 
+# --- Devices without a GPU ----------------------------------------------------
+# The grader has no GPU, so a tensor made on the CPU "whatever the data's
+# device" cannot be told from a right one on CPU data.  PyTorch's "meta"
+# device can: a meta tensor has a shape, a dtype and a device but no values,
+# every CPU machine has it, and mixing it with a (non-scalar) CPU tensor
+# raises, as mixing a CUDA tensor with a CPU one does.
+
+def _meta(value):
+    import torch
+
+    if type(value) in (torch.Tensor, torch.nn.Parameter):
+        return torch.Tensor.to(torch.Tensor.detach(value), device="meta")
+    return value
+
+
+def _results_on(value, device_type):
+    """Whether every tensor in a result (a tensor, or a tuple or list of them) is on the device."""
+    import torch
+
+    if type(value) in (tuple, list):
+        return all(_results_on(v, device_type) for v in value)
+    if isinstance(value, torch.Tensor):
+        return torch._C.TensorBase.device.__get__(value).type == device_type
+    return True
+
+
+_MIXED = ("expected device meta", "on the same device", "not on the expected device")
+
+
+def follows_device(fn, *args, **kwargs):
+    """Whether ``fn(*args, **kwargs)`` keeps its tensors on the device of its tensor arguments.
+
+    Runs ``fn`` with every tensor argument moved to the "meta" device (and
+    torch.distributions' validation of arguments off, since it reads values
+    that meta tensors do not have).  Returns False when a tensor result is on
+    another device, or when the call raised because a meta tensor met a CPU
+    tensor: a constant, random numbers or a network made on the CPU whatever
+    the data's device.  Returns True when every tensor result is on the meta
+    device, and also when the call raised because an operation has no meta
+    implementation (the device cannot be judged then, so a right answer is
+    never failed for it).  Any other error propagates.
+    """
+    import torch
+
+    dist = torch.distributions.Distribution
+    validate = dist._validate_args
+    dist.set_default_validate_args(False)
+    try:
+        result = fn(*[_meta(a) for a in args], **{k: _meta(v) for k, v in kwargs.items()})
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as exc:
+        text = str(exc)
+        if any(m.lower() in text.lower() for m in _MIXED):
+            return False
+        if "meta" in text.lower():
+            return True
+        raise
+    finally:
+        dist.set_default_validate_args(validate)
+    return _results_on(result, "meta")
+
+
 # --- Integrity of the test machinery ----------------------------------------
 # The notebook's locked setup cell calls seal(); every test cell calls
 # check_integrity() first.  Together they notice the effects of code that
 # patches what the tests rely on: functions of numpy, torch, math, builtins or
 # these helpers replaced, modules swapped in sys.modules, IPython input or AST
-# transformers, custom exception handlers, trace or profile hooks, and the
-# setup cell's names rebound.  (The grader also scans the student's cells out
-# of the kernel; neither check alone is enough, see docs/grading-note.md.)
+# transformers, custom exception handlers, trace or profile hooks, the setup
+# cell's names rebound to code defined in the notebook, the seal made again
+# while grading, or its record edited.  None of this decides a hidden verdict
+# (the grader does, outside the kernel): a kernel can defeat any check that
+# runs inside it, and the grader's static scan (grading/tamper.py) is what
+# sees the spellings.  These checks give the review list the effect, and give
+# the student a clear message in their own runs.
 
 WATCHED = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "numpy.testing",
            "torch", "torch.nn", "torch.nn.functional", "torch.linalg", "torch.optim",
            "helpers", "helpers.checks", "helpers.data")
 _SEAL = {}
+# One entry per seal() call: (the call's number, a fingerprint of what it recorded).
+# Kept apart from _SEAL, so that editing the record or clearing it and sealing again
+# shows.  (A kernel can reach this too: the grader's scan reports any code that names it.)
+_SEALS = []
 IPYTHON_SWAPS = ("input", "raw_input", "getpass", "display", "get_ipython", "exit", "quit")
 
 
@@ -382,6 +473,19 @@ def _env_roots():
     return tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix})
 
 
+def _fingerprint(record):
+    """A number that changes when any object the record holds is replaced, added or removed."""
+    items = []
+    for key in ("sys_modules", "tensor", "names"):
+        items += [(key, k, id(v)) for k, v in record.get(key, {}).items()]
+    for name, contents in record.get("contents", {}).items():
+        items += [(name, k, id(v)) for k, v in contents.items()]
+    for what, objs in record.get("hooks", {}).items():
+        items += [(what, i, id(o)) for i, o in enumerate(objs)]
+    items.append(("namespace", "", id(record.get("namespace"))))
+    return hash(frozenset(items)) ^ len(items)
+
+
 def seal(namespace=None):
     """Record the test machinery as the locked setup cell leaves it (call it there)."""
     import sys
@@ -397,6 +501,7 @@ def seal(namespace=None):
         namespace=namespace,
         hooks=_shell_hooks(_shell()),
     )
+    _SEALS.append((len(_SEALS) + 1, _fingerprint(_SEAL)))
 
 
 def _foreign(obj, roots):
@@ -417,13 +522,66 @@ def _env_wrapper(new, old, roots):
         and _foreign(new, roots) is None
 
 
+def _from_installed_module(obj, roots):
+    """Whether ``obj`` is a module, function or class of an installed module (not of code
+    the notebook defined): ``from tqdm import trange`` after the setup cell's
+    ``from tqdm.auto import trange`` rebinds ``trange`` to such an object.
+
+    Read without calling anything of ``obj``: type(), ``vars`` of its type and of the
+    module, and plain attribute lookups on modules and functions only.
+    """
+    import os
+    import sys
+    import types
+
+    def in_env(path):
+        return bool(path) and isinstance(path, str) and path.startswith("/") and \
+            os.path.realpath(path).startswith(roots) and not _in_cwd(path)
+
+    t = type(obj)
+    if t is types.ModuleType:
+        f = vars(obj).get("__file__")
+        return in_env(f) or (f is None and vars(obj).get("__name__") in sys.builtin_module_names)
+    if t in (types.FunctionType, types.MethodType):
+        return _foreign(obj, roots) is None and in_env(obj.__code__.co_filename)
+    if t is types.BuiltinFunctionType or t is type:  # a class with a metaclass of its own: no
+        mod_name = vars(obj).get("__module__") if t is type else obj.__module__
+        if not isinstance(mod_name, str) or mod_name == "__main__":
+            return False
+        mod = sys.modules.get(mod_name)
+        if mod is None:
+            return False
+        f = vars(mod).get("__file__")
+        return in_env(f) or (f is None and mod_name in sys.builtin_module_names)
+    return False
+
+
+def _in_cwd(path):
+    """Whether ``path`` lies in the kernel's working folder (where a submission's own
+    files are): a module found there shadows the installed one."""
+    import os
+
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:
+        return False
+    return os.path.realpath(path).startswith(here + os.sep)
+
+
 def integrity_problems():
     """What changed since seal() (a list of sentences; empty when nothing did)."""
     import sys
 
     if not _SEAL:
+        if _SEALS:
+            return ["the integrity seal's record was cleared"]
         return ["the integrity seal is missing: the setup cell did not run or was changed"]
     problems = []
+    if not _SEALS or _SEALS[-1][1] != _fingerprint(_SEAL):
+        problems.append("the integrity seal's record was edited after seal()")
+    if len(_SEALS) > 1 and reporting():
+        problems.append(f"seal() was called {len(_SEALS)} times: the seal was made again after "
+                        "the setup cell")
     if sys.gettrace() is not None or sys.getprofile() is not None:
         problems.append("a trace or profile function is installed (sys.settrace/setprofile)")
     import threading
@@ -447,9 +605,10 @@ def integrity_problems():
                 if where:
                     problems.append(f"{name}.{attr} was added by code in {where}")
         mod_file = getattr(sys.modules[name], "__file__", None)
-        if mod_file and not mod_file.startswith(roots) and \
-                not __import__("os").path.realpath(mod_file).startswith(roots):
-            problems.append(f"the module {name} is loaded from {mod_file}, outside the environment")
+        if mod_file and _in_cwd(mod_file):
+            # a file of the submission's folder shadows the installed module (an editable
+            # or PYTHONPATH install of the course, outside the environment, is fine)
+            problems.append(f"the module {name} is loaded from {mod_file}, the submission's folder")
     if _SEAL["tensor"]:
         now = vars(sys.modules["torch"].Tensor)
         for attr, obj in _SEAL["tensor"].items():
@@ -458,20 +617,38 @@ def integrity_problems():
         problems += [f"torch.Tensor.{a} was added" for a in now if a not in _SEAL["tensor"]]
     ns = _SEAL["namespace"]
     for key, obj in _SEAL["names"].items():
-        if ns.get(key, obj) is not obj and (callable(obj) or type(obj).__name__ == "module"):
+        new = ns.get(key, obj)
+        if new is not obj and (callable(obj) or type(obj).__name__ == "module") and \
+                not _from_installed_module(new, roots):
             problems.append(f"the setup cell's {key} was rebound")
     now_hooks = _shell_hooks(_shell())
     for what, before in _SEAL["hooks"].items():
         after = now_hooks.get(what, before)
-        if len(after) != len(before) or any(a is not b for a, b in zip(after, before)):
+        if what.endswith("callbacks"):
+            # Callbacks that installed libraries register as they are imported (matplotlib's
+            # inline backend adds a post_execute one with pyplot) are fine; a removed one,
+            # or one defined in the notebook, is not.
+            kept = all(any(a is b for a in after) for b in before)
+            added = [a for a in after if not any(a is b for b in before)]
+            if not kept or any(not _from_installed_module(a, roots) for a in added):
+                problems.append(f"IPython's {what} were changed")
+        elif len(after) != len(before) or any(a is not b for a, b in zip(after, before)):
             problems.append(f"IPython's {what} were changed")
     return sorted(set(problems))
 
 
-def check_integrity():
-    """Raise TamperDetected if the test machinery changed since seal() (test cells call it first)."""
-    problems = integrity_problems()
-    if problems:
-        raise TamperDetected("integrity check failed, this test cannot be trusted: "
-                             + "; ".join(problems[:5])
-                             + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+def _make_check_integrity(problems_of):
+    # The test cells call check_integrity(); it holds the real integrity_problems, so that
+    # replacing the module's integrity_problems (through __setattr__, say) does not
+    # silence it: the replacement itself is then reported as a change of helpers.checks.
+    def check_integrity():
+        """Raise TamperDetected if the test machinery changed since seal() (test cells call it first)."""
+        problems = problems_of()
+        if problems:
+            raise TamperDetected("integrity check failed, this test cannot be trusted: "
+                                 + "; ".join(problems[:5])
+                                 + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+    return check_integrity
+
+
+check_integrity = _make_check_integrity(integrity_problems)

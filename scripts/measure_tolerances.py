@@ -176,6 +176,88 @@ def minee(seeds):
     visible_run("MINEETrainer", MINEETrainer, 40, seeds)
 
 
+def minee_sampling(seeds):
+    """The statistical checks of 03's sample_reference and draw_reference tests, each over many
+    random streams (torch.manual_seed(s) before the draws: a correct answer that draws in
+    another order, or with another call, consumes another stream).  Each row is the error
+    (statistic - expected) against the tolerance of the test."""
+    import math
+
+    ns = defs.load(ROOT / "source/03_minee/03_minee.ipynb",
+                   ["init", "sample_reference", "net", "minee_trainer"])
+    sample, MINEETrainer = ns["sample_reference"], ns["MINEETrainer"]
+    print(f"\n### 03_minee, statistical checks of the sampling tests, {len(seeds)} streams\n")
+    print("| check | streams | mean | std | min / 1% / 5% / median / 95% / 99% / max "
+          "| tolerance | false rejects seen | normal-fit rate |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    rows = {}
+
+    def add(name, tol, value):
+        rows.setdefault(name, (tol, []))[1].append(float(value))
+
+    data = torch.tensor([[0.0, 10.0], [1.0, 14.0], [0.5, 12.0], [0.2, 11.0]])
+    g = np.random.default_rng(7)
+    gdata = torch.tensor(g.multivariate_normal([1.0, -2.0], [[4.0, 1.2], [1.2, 1.0]], 400), dtype=torch.float32)
+    c64 = torch.tensor([[1.0, 0.0], [0.6, 0.8]], dtype=torch.float64)
+    d64g = 1e6 + 1e-3 * torch.tensor(g.standard_normal((300, 2)), dtype=torch.float64) @ c64
+    d64u = 1e6 + torch.tensor([[0.0, 0.0], [1e-3, 2e-3], [4e-4, 5e-4]], dtype=torch.float64)
+    line = torch.linspace(-3.0, 3.0, 50).reshape(-1, 1).repeat(1, 3) * torch.tensor([1.0, 2.0, -1.0])
+    few = torch.tensor([[0.0], [1.0], [5.0]])
+    mean, cov = gdata.mean(0), torch.cov(gdata.T)
+    gr = np.random.default_rng(3)
+    XYr = gr.multivariate_normal([0.0, 3.0], [[1.0, 0.99], [0.99, 1.0]], 500)
+    Xr = torch.tensor(XYr[:, [0]], dtype=torch.float32)
+    Yr = torch.tensor(XYr[:, [1]], dtype=torch.float32)
+    for s in seeds:
+        torch.manual_seed(s)
+        u = sample(data, 5000, "uniform")
+        add("uniform: mean of column 1 (visible, 5000 samples)", 0.1, u[:, 1].mean() - 12.0)
+        add("uniform: variance of column 1 - 16/12", 0.1, u[:, 1].var() - 16 / 12)
+        add("uniform: mean of column 0 - 0.5", 0.03, u[:, 0].mean() - 0.5)
+        lo, hi = data.min(0).values, data.max(0).values
+        add("uniform: largest gap to an edge of the box / its width", 0.01,
+            max(float(((u.min(0).values - lo) / (hi - lo)).max()), float(((hi - u.max(0).values) / (hi - lo)).max())))
+        r = np.corrcoef(sample(line, 3000, "uniform").T.numpy())
+        add("uniform: largest |correlation| of 3 columns, 3000 samples", 0.1, np.abs(r[np.triu_indices(3, 1)]).max())
+        s64 = sample(d64u, 4000, "uniform")
+        spread = ((s64 - d64u.min(0).values) / (d64u.max(0).values - d64u.min(0).values)).std(0)
+        for j in range(2):
+            add(f"uniform float64: relative spread of column {j} - 12^-1/2", 0.02, spread[j] - 12 ** -0.5)
+        gs = sample(gdata, 20000, "gaussian")
+        for j in range(2):
+            add(f"gaussian: mean of column {j} (visible)", 0.06, gs[:, j].mean() - mean[j])
+        add("gaussian: variance of column 0 (visible)", 0.2, gs[:, 0].var() - cov[0, 0])
+        scov = torch.cov(gs.T)
+        add("gaussian: covariance of the columns", 0.1, scov[0, 1] - cov[0, 1])
+        add("gaussian: variance of column 1", 0.05, scov[1, 1] - cov[1, 1])
+        z = ((gs - mean) / cov.diagonal().sqrt()).abs()
+        add("gaussian: fraction beyond 2 sd - 4.55%", 0.0105, (z[:, 0] > 2).double().mean() - math.erfc(2 / math.sqrt(2)))
+        one = gdata[:, [1]]
+        add("gaussian: std fitted to one column, 5000 samples", 0.05, sample(one, 5000, "gaussian").std() - one.std())
+        add("gaussian: variance fitted to 3 points / unbiased - 1 (rtol)", 0.06,
+            sample(few, 40000, "gaussian").var() / few.var() - 1)
+        s64 = sample(d64g, 20000, "gaussian")
+        for j in range(2):
+            add(f"gaussian float64: std of column {j} / data's - 1 (rtol)", 0.05,
+                (s64[:, j] - 1e6).std() / (d64g[:, j] - 1e6).std() - 1)
+        add("gaussian float64: correlation - data's", 0.05,
+            torch.corrcoef((s64 - 1e6).T)[0, 1] - torch.corrcoef((d64g - 1e6).T)[0, 1])
+        tr = MINEETrainer(Xr, Yr, n_=700, reference="uniform")
+        a, b = tr.draw_reference()
+        add("draw_reference uniform: correlation of X_ref, Y_ref (n'=700)", 0.15,
+            np.corrcoef(a.flatten().numpy(), b.flatten().numpy())[0, 1])
+        tr = MINEETrainer(Xr, Yr, n_=3000, reference="gaussian")
+        a, b = tr.draw_reference()
+        add("draw_reference gaussian: mean of Y_ref - Y's", 0.1, b.mean() - Yr.mean())
+        add("draw_reference gaussian: std of Y_ref / Y's - 1 (rtol)", 0.07, b.std() / Yr.std() - 1)
+        add("draw_reference gaussian: correlation of X_ref, Y_ref (n'=3000)", 0.08,
+            np.corrcoef(a.flatten().numpy(), b.flatten().numpy())[0, 1])
+    for name, (tol, errors) in rows.items():
+        errors = np.asarray(errors)
+        worst = tol - np.abs(errors).max()
+        summarize(f"{name} (worst margin {worst:+.4f})", errors, tol)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=60)
@@ -184,7 +266,8 @@ def main(argv=None):
     torch.set_num_threads(1)
     seeds = range(1000, 1000 + args.seeds)  # disjoint from the seeds the tests use
     t0 = time.process_time()
-    for name, fn in [("01_dv", dv), ("02_mine", mine), ("03_minee", minee)]:
+    for name, fn in [("01_dv", dv), ("02_mine", mine), ("03_minee", minee),
+                     ("03_minee_sampling", minee_sampling)]:
         if args.only in (None, name):
             fn(seeds)
     print(f"\n{time.process_time() - t0:.0f} CPU-s", flush=True)

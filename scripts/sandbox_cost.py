@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from grading import build, nbg, report  # noqa: E402
+from grading import build, nbg, report, serial  # noqa: E402
 
 
 def main(n=6, rounds=2):
@@ -29,6 +29,7 @@ def main(n=6, rounds=2):
     shutil.copy(ROOT / "tests" / "fixtures" / "toy" / "toy.md", course / "notebooks")
     build.build(course)
     nbg.generate_assignment(course, "toy")
+    serial.record(course, "toy")
     source = nbformat.read(course / "source" / "toy" / "toy.ipynb", as_version=4)
     for k in range(n):
         out = course / "submitted" / f"student{k:02d}" / "toy" / "toy.ipynb"
@@ -38,7 +39,7 @@ def main(n=6, rounds=2):
     for _ in range(rounds):
         for sandbox in (True, False):
             t0 = time.time()
-            nbg.autograde(course, "toy", sandbox=sandbox)
+            serial.autograde(course, "toy", sandbox=sandbox)
             times[sandbox].append((time.time() - t0) / n)
             assert all(report.cell_scores(course, "toy", f"student{k:02d}") ==
                        {"test_square": 1.0, "test_tensor_mean": 1.0} for k in range(n))

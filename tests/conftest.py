@@ -41,6 +41,10 @@ def make_course(dest, assignments=("01_dv",)):
     (dest / "examples").mkdir()
     for a in assignments:
         shutil.copytree(ROOT / "source" / a, dest / "source" / a)
+        record = ROOT / "expected" / f"{a}.json"  # the instructor-side record of the hidden tests
+        if record.exists():
+            (dest / "expected").mkdir(exist_ok=True)
+            shutil.copy(record, dest / "expected")
         (dest / "notebooks").mkdir(exist_ok=True)
         shutil.copy(ROOT / "notebooks" / f"{a}.md", dest / "notebooks")
         if (ROOT / "examples" / f"{a}.py").exists():

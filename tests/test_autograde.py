@@ -1,4 +1,4 @@
-"""Real nbgrader, end to end, on the bundled example submissions.
+r"""Real nbgrader, end to end, on the bundled example submissions.
 
 A fresh course directory per run: generate_assignment, the example
 submissions (the reference solution, the untouched release, typical
@@ -12,11 +12,13 @@ import re
 import nbformat
 import pytest
 
-from grading import examples, nbg, report
+from grading import examples, nbg, report, scale
 from grading.feedback import leaks, secret_lines
 from grading.paths import assignments
 
 from conftest import ROOT, make_course
+
+pytestmark = pytest.mark.grading
 
 
 def ci_specs(assignment):
@@ -30,7 +32,7 @@ def ci_specs(assignment):
 def grade_examples(assignment, course, students):
     nbg.generate_assignment(course, assignment)
     examples.write_submissions(course, assignment, students)
-    nbg.autograde(course, assignment)
+    scale.grade(course, [assignment], jobs=os.cpu_count() or 1, progress=False)
     nbg.generate_feedback(course, assignment)
     nbg.export(course, course / "grades.csv")
     return course
@@ -38,29 +40,15 @@ def grade_examples(assignment, course, students):
 
 @pytest.fixture(scope="session")
 def graded_courses(tmp_path_factory):
-    """Every assignment's examples, graded side by side.
-
-    Each assignment's examples are dealt into as many chunks as there are cores;
-    each chunk is a course directory of its own (its own gradebook, so no two
-    writers share a SQLite file), graded by one single-threaded nbgrader process.
-    Returns {assignment: {course directory: [its students]}}.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    workers = os.cpu_count() or 1
-    jobs = {}
+    """Every assignment's examples, graded by the course's grader (side by side, one job
+    per core), each assignment in a course directory of its own.
+    Returns {assignment: {course directory: [its students]}}."""
+    out = {}
     for a in assignments(ROOT):
         students = sorted(ci_specs(a))
-        for k in range(min(workers, len(students))):
-            course = make_course(tmp_path_factory.mktemp(f"{a}-{k}"), [a])
-            jobs[(a, course)] = students[k::workers]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(grade_examples, a, c, st) for (a, c), st in jobs.items()]
-        for f in futures:
-            f.result()
-    out = {}
-    for (a, course), st in jobs.items():
-        out.setdefault(a, {})[course] = st
+        course = make_course(tmp_path_factory.mktemp(a), [a])
+        grade_examples(a, course, students)
+        out[a] = {course: students}
     return out
 
 

@@ -10,6 +10,8 @@ import pytest
 import helpers
 from helpers import checks
 
+pytestmark = pytest.mark.fast
+
 
 def test_seed_data_reproduces_the_course_text():
     rng = np.random.default_rng(0)

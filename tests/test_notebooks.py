@@ -14,15 +14,18 @@ from conftest import ROOT, make_course
 ASSIGNMENTS = assignments(ROOT)
 
 
+@pytest.mark.fast
 def test_there_are_notebooks():
     assert "01_dv" in ASSIGNMENTS
 
 
+@pytest.mark.fast
 def test_source_is_built_from_the_master_copies(root):
     stale = build.stale(root)
     assert not stale, f"out of date (run `make build`): {[str(p) for p in stale]}"
 
 
+@pytest.mark.fast
 def test_no_committed_notebook_has_outputs(root):
     files = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=root, capture_output=True,
                            text=True, check=True).stdout.split()
@@ -34,6 +37,7 @@ def test_no_committed_notebook_has_outputs(root):
                 f"{f}: cell {cell.get('id')} carries outputs")
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_nbgrader_metadata_is_consistent(root, assignment):
     nb = nbformat.read(build.source_path(assignment, root), as_version=4)
@@ -51,6 +55,7 @@ def test_nbgrader_metadata_is_consistent(root, assignment):
             assert meta["grade"] and END in cell.source
 
 
+@pytest.mark.fast
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_has_no_solutions_or_hidden_tests(root, assignment):
     src = nbformat.read(build.source_path(assignment, root), as_version=4)
@@ -63,6 +68,7 @@ def test_release_has_no_solutions_or_hidden_tests(root, assignment):
     assert not leaked, f"release/{assignment} contains solution or hidden-test lines: {leaked[:5]}"
 
 
+@pytest.mark.grading
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_what_nbgrader_generates(root, tmp_path, assignment):
     course = make_course(tmp_path / "course", [assignment])

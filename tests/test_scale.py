@@ -6,9 +6,8 @@ output), each a second of kernel time, so that the test is about the grader
 and not the training.  (Real notebooks go through the same path in `make
 demo`, whose report checks every example's scores, and in
 bench/bench_grading.py, which checks serial and parallel scores agree.)  A serial run of the course's sandboxed grader
-(`grading.nbg.autograde`, one nbgrader autograde per assignment) is the
-reference; every other way of grading it must leave exactly the same gradebook
-rows.
+(`grading.serial.autograde`: one job at a time) is the reference; every other way
+of grading it must leave exactly the same gradebook rows.
 """
 import glob
 import os
@@ -24,9 +23,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import examples, nbg, report, review, scale
+from grading import examples, nbg, report, review, scale, serial
 
 from conftest import ROOT, make_course
+
+pytestmark = pytest.mark.grading
 
 TINY = ROOT / "tests" / "fixtures" / "scale_tiny"
 BATCH = {"scale_tiny": sorted(runpy.run_path(str(TINY / "examples.py"))["SUBMISSIONS"])}
@@ -40,6 +41,8 @@ def make_batch_course(dest, batch=BATCH, db_url=None):
     if db_url:
         with open(course / "nbgrader_config.py", "a") as f:
             f.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+    (course / "expected").mkdir(exist_ok=True)
+    shutil.copy(TINY / "expected" / "scale_tiny.json", course / "expected")  # course record, kept current
     for a, students in batch.items():
         nbg.generate_assignment(course, a)
         written = examples.write_submissions(course, a, students)
@@ -120,13 +123,24 @@ def flagged(course):
 
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
-    """The reference: the course's serial grader (one nbgrader autograde per assignment,
-    every kernel in the sandbox, tamper checks after it), one submission after another."""
+    """The reference: the course's serial grader (every submission a sandboxed job, the
+    verdicts and tamper checks in the writer), one submission after another."""
     course = make_batch_course(tmp_path_factory.mktemp("serial"))
     for a in BATCH:
-        nbg.autograde(course, a)
+        serial.autograde(course, a)
     rows, counts = snapshot(scale.coursedir(course).db_url)
     return course, rows, counts
+
+
+def test_the_fixture_record_is_current(tmp_path):
+    """tests/fixtures/scale_tiny/expected/ is what `course record` makes of the fixture now."""
+    import json
+
+    course = make_batch_course(tmp_path / "c", batch={"scale_tiny": []})
+    (course / "expected" / "scale_tiny.json").unlink()
+    serial.record(course, "scale_tiny")
+    assert json.loads((course / "expected" / "scale_tiny.json").read_text()) == \
+        json.loads((TINY / "expected" / "scale_tiny.json").read_text())
 
 
 def test_serial_reference_is_what_the_examples_say(serial):
@@ -148,7 +162,6 @@ def test_parallel_grades_equal_serial(serial, tmp_path):
     assert rows == serial[1]
     assert counts == serial[2], "grade/comment row counts differ: lost or duplicated rows"
     assert autograded_outcome(course) == autograded_outcome(serial[0])
-    # The CPU time of the kernels is counted (they are this process's children).
     assert summary.cpu_s > 0 and summary.wall_s > 0
 
 
@@ -184,6 +197,7 @@ def postgres():
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.postgres
 def test_postgresql_gradebook(serial, postgres, tmp_path):
     """The gradebook on a PostgreSQL server, named by CourseDirectory.db_url."""
     course = make_batch_course(tmp_path / "c", db_url=postgres)
@@ -198,6 +212,7 @@ def test_postgresql_gradebook(serial, postgres, tmp_path):
     assert report.cell_scores(course, "scale_tiny", "correct") == scores_of(serial[1])["scale_tiny", "correct"]
 
 
+@pytest.mark.dask
 def test_dask_cluster(serial, tmp_path, monkeypatch):
     """Jobs on a Dask LocalCluster of two single-threaded worker processes, reached
     through its scheduler address as a remote cluster would be."""
@@ -251,8 +266,7 @@ def test_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path):
     proc = course_cmd(course, "--assignment", "scale_tiny", "autograde", "--jobs", "2")
     victim, deadline = None, time.time() + 600
     while victim is None and time.time() < deadline and proc.poll() is None:
-        # the job's nbgrader process (forked from the command's forkserver, or its child),
-        # which runs in the job's scratch course
+        # the job's nbgrader process, which runs in the job's folder (in the job sandbox)
         for child in psutil.Process(proc.pid).children(recursive=True):
             try:
                 if Path(child.cwd()).name.startswith("grade-scale_tiny-slow_correct-"):

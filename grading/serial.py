@@ -1,0 +1,71 @@
+"""The serial grader and the record: one sandboxed job at a time, through the one writer.
+
+``autograde`` is ``scale.grade`` with one job (the reference the parallel and
+Dask paths must equal); ``record`` makes the instructor-side record of an
+assignment's checks from the reference solution's graded run.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import job as job_mod, scale, verdicts
+from .errors import NbgraderError
+
+
+def autograde(course, assignment, student=None, force=True, sandbox=True, timeout=None, out=None):
+    """Grade one assignment's submissions (all, or one student's), one at a time.
+
+    The serial grader is the parallel one with one job: every submission is read by
+    the grading command, graded in its own sandboxed job and recorded by the one
+    writer (grading/scale.py).  Returns the Summary; raises NbgraderError if a
+    submission could not be graded at all.
+    """
+    import io
+
+    buf = io.StringIO()
+    summary = scale.grade(course, [assignment], jobs=1, force=force, progress=False, sandbox=sandbox,
+                          timeout=timeout, students=[student] if student else None, out=out or buf)
+    if summary.failed:
+        raise NbgraderError("; ".join(f"{s}/{a}: {e[-2000:]}" for a, s, e in summary.failed))
+    return summary
+
+
+def record(course, assignment, sandbox=True, timeout=None, out=sys.stdout):
+    """Make ``expected/<assignment>.json``: grade the source notebooks (the reference
+    solution) through the same sandboxed job, and keep what each test cell checked
+    (grading/verdicts.py).  Returns the record's path."""
+    import json
+
+    import nbformat
+
+    course = Path(course).resolve()
+    with scale._alembic_on_path():
+        writer = scale.Writer(course)
+        try:
+            common = scale.prepare(course, writer, assignment, sandbox=sandbox, timeout=timeout)
+        finally:
+            writer.close()
+    if not common["source"]:
+        raise NbgraderError(f"source/{assignment}/ has no notebook")
+    result = job_mod.grade_job(common, assignment, "course-record", dict(common["source"]))
+    if not result.ok:
+        raise NbgraderError(f"recording {assignment} failed: {result.error}")
+    entries = {}
+    for name, data in sorted(result.notebooks.items()):
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        entries[name] = verdicts.record_from_graded(nb, common["source"][name])
+    path = verdicts.record_path(course, assignment)
+    path.parent.mkdir(exist_ok=True)
+    text = json.dumps({"assignment": assignment,
+                       "about": "Expected values, truths and tolerances of the hidden tests, as the "
+                                "reference solution's graded run reported them (course record). "
+                                "Instructor side only: never hand this out.",
+                       "notebooks": entries}, indent=1, sort_keys=True)
+    path.write_text(text + "\n")
+    n = sum(len(c) for e in entries.values() for c in e["cells"].values())
+    print(f"recorded {n} checks of {sum(len(e['cells']) for e in entries.values())} test cells "
+          f"in {path.relative_to(course)} ({result.wall_s:.0f} s)", file=out)
+    return path
+
+

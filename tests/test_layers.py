@@ -1,0 +1,80 @@
+"""The grading package imports only downwards: no cycle, function-local imports included.
+
+The layers (../shared/STYLE.md, "The grading package"), lowest first.  A
+module may import modules of its own layer or below, never above; and no
+set of modules may import each other in a circle.
+"""
+import ast
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.fast
+
+LAYERS = [
+    # 1. pure functions: cells, the tamper scan, findings, leaks, accounting, safe reading
+    {"errors", "accounting", "safeio", "tamper", "defs", "examples", "paths", "verdicts"},
+    # 2. stores: the course's configuration, the review list, reports from the gradebook
+    {"course", "review", "report", "gradebook"},
+    # 3. nbgrader plugins and processes: executor, feedback scrubber, nbgrader, forkserver, sandbox
+    {"execute", "feedback", "exchange", "forked", "nbg", "sandbox", "build"},
+    # 4. the grading unit: intake and the job
+    {"intake", "job"},
+    # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
+    {"writer", "dispatch", "scale", "serial"},
+    # 6. authoring and the CLI
+    {"cli", "__main__", "__init__", "dashboard"},
+]
+
+
+def imports(path):
+    """Modules of the package that ``path`` imports, anywhere in the file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                names.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+            elif node.module and node.module.split(".")[0] == "grading":
+                parts = node.module.split(".")
+                names.update([parts[1]] if len(parts) > 1 else [a.name for a in node.names])
+        elif isinstance(node, ast.Import):
+            names.update(a.name.split(".")[1] for a in node.names
+                         if a.name.startswith("grading.") and len(a.name.split(".")) > 1)
+    return names
+
+
+def graph():
+    mods = {p.stem: p for p in (ROOT / "grading").glob("*.py")}
+    return {m: sorted(d for d in imports(p) if d in mods and d != m) for m, p in mods.items()}
+
+
+def test_every_module_has_a_layer():
+    placed = set().union(*LAYERS)
+    assert not set(graph()) - placed, f"modules without a layer: {sorted(set(graph()) - placed)}"
+
+
+def test_imports_go_only_downwards():
+    layer = {m: i for i, group in enumerate(LAYERS) for m in group}
+    upward = [(m, d) for m, deps in graph().items() for d in deps if layer.get(d, 0) > layer.get(m, 0)]
+    assert not upward, f"imports of a higher layer: {upward}"
+
+
+def test_no_import_cycle():
+    g = graph()
+    state, cycles = {}, []
+
+    def visit(m, stack):
+        state[m] = "open"
+        for d in g.get(m, []):
+            if state.get(d) == "open":
+                cycles.append(stack[stack.index(d):] + [d])
+            elif d not in state:
+                visit(d, stack + [d])
+        state[m] = "done"
+
+    for m in g:
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, f"import cycles: {cycles}"
