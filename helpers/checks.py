@@ -429,6 +429,42 @@ def meta_device_problem(call):
     return ""
 
 
+def mine_paper_grading_run(Mine, loss, seed, data="gaussian", iters=1000, n=2000,
+                           batch_size=100):
+    """The fixed procedure behind notebook 04's ``Mine.optimize`` tests.
+
+    Draws 2n pairs from ``seed`` (n to train on, n held out): with
+    ``data="gaussian"`` the bivariate Gaussian with rho = 0.9 (MI
+    ``helpers.gaussian_mi(0.9)``); with ``data="uniform"`` X uniform on [-1, 1]
+    and Y = X + 0.3 N(0, 1); with ``data="uniform_cube"`` the same pairs with
+    X^3 in place of X (the same MI).  Builds a fresh 2-100-100-1 ELU network
+    ``T``, trains ``Mine(T, loss=loss)`` (default beta and lr) with
+    ``optimize(X, Y, iters, batch_size)`` on the CPU and returns ``mi`` on the
+    held-out pairs.  ``scripts/measure_tolerances_04.py`` runs the very same
+    procedure over many seeds.
+    """
+    import numpy as np
+    import torch
+    from torch import nn
+
+    rng = np.random.default_rng([seed, 4])
+    if data == "gaussian":
+        XY = rng.multivariate_normal([0.0, 0.0], [[1.0, 0.9], [0.9, 1.0]], 2 * n)
+    elif data in ("uniform", "uniform_cube"):
+        x = rng.uniform(-1.0, 1.0, 2 * n)
+        y = x + 0.3 * rng.standard_normal(2 * n)
+        XY = np.stack([x**3 if data == "uniform_cube" else x, y], axis=1)
+    else:
+        raise ValueError(f"data must be 'gaussian', 'uniform' or 'uniform_cube', got {data!r}")
+    X = torch.tensor(XY[:, [0]], dtype=torch.float32)
+    Y = torch.tensor(XY[:, [1]], dtype=torch.float32)
+    torch.manual_seed(seed)
+    T = nn.Sequential(nn.Linear(2, 100), nn.ELU(), nn.Linear(100, 100), nn.ELU(), nn.Linear(100, 1))
+    mine = Mine(T, loss=loss)
+    mine.optimize(X[:n], Y[:n], iters, batch_size)
+    return mine.mi(X[n:], Y[n:])
+
+
 # --- Devices without a GPU ----------------------------------------------------
 # The grader has no GPU, so a tensor made on the CPU "whatever the data's
 # device" cannot be told from a right one on CPU data.  PyTorch's "meta"
