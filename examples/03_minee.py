@@ -91,7 +91,7 @@ SUBMISSIONS = {
              "def _sample(data, size, kind):\n"
              "    d = data.shape[1]\n")]},
         "lose": [UNIFORM, GAUSSIAN, REFERENCE],
-        "message": "draw new ones on every call",
+        "message": "Draw new samples on every call",
     },
     # --- draw_reference ------------------------------------------------------------
     "reference_not_refreshed": {
@@ -103,7 +103,7 @@ SUBMISSIONS = {
              "                         sample_reference(self.Y, self.n_, self.reference))\n"
              "        return self._ref")]},
         "lose": [REFERENCE],
-        "message": "returned the same samples",
+        "message": "two calls of draw_reference() return different samples: this does not hold",
     },
     "reference_joint_rows": {
         "demo_only": True,  # graded by make demo, not by the test suite
@@ -136,7 +136,7 @@ SUBMISSIONS = {
             ("self.net_Y = Net(Y.shape[1], hidden_size).to(X.device)",
              "self.net_Y = self.net_X if X.shape[1] == Y.shape[1] else Net(Y.shape[1], hidden_size).to(X.device)")]},
         "lose": [NETWORKS],
-        "message": "share parameters",
+        "message": "Each divergence needs a network of its own",
     },
     # --- combine -------------------------------------------------------------------
     "combine_adds": {

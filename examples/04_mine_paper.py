@@ -105,6 +105,7 @@ SUBMISSIONS = {
         # the reproduction's exp().mean().log(): overflows for t near 1000
         "edits": {"dv_bound": [(_DV, "return t_joint.mean() - t_marg.exp().mean().log()")]},
         "lose": ["test_dv_bound", "test_mine_mi"],
+        "message": 'use torch.logsumexp(t_marg, 0)',
     },
     "dv_missing_log_n": {
         "demo_only": True,  # graded by make demo, not by the test suite
@@ -170,6 +171,7 @@ SUBMISSIONS = {
                            ('if self.loss_type == "mine_biased":\n            return -dv_bound',
                             'if self.loss_type == "mine":\n            return -dv_bound')]},
         "lose": ["test_mine_loss_modes"],
+        "message": "'mine_biased' minimizes minus the DV bound of t on the two batches",
     },
     "mi_updates_moving_average": {
         # mi goes through the training loss and so moves the average
@@ -180,6 +182,7 @@ SUBMISSIONS = {
                             "            bound = fdiv_bound if self.loss_type == \"fdiv\" else dv_bound\n"
                             "            return float(bound(t_joint, t_marg))")]},
         "lose": ["test_mine_mi"],
+        "message": 'mi must not update the moving average',
     },
     "mi_without_permutation": {
         "demo_only": True,  # graded by make demo, not by the test suite

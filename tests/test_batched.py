@@ -98,14 +98,15 @@ def test_fused_adam_matches_the_default_adam():
 
 
 def test_a_network_does_not_depend_on_the_others():
-    """Network 0 trained alone or among others: the same result."""
-    X, Y = data(3, 200, 1, 1, seed=2)
+    """Network 0 trained alone or among others: the same result (in float64, where batched
+    matrix products of another K round alike; float32 differed by 1e-5 after 40 Adam steps)."""
+    X, Y = data(3, 200, 1, 1, seed=2, dtype=torch.float64)
     alone = BatchedTrainer(X[:1], Y[:1], log_space_loss, seeds=[5], fused=False)
     alone.train(40, 16)
     together = BatchedTrainer(X, Y, log_space_loss, seeds=[5, 6, 7], fused=False)
     together.train(40, 16)
     for a, b in zip(alone.net.parameters(), together.net.parameters()):
-        assert torch.allclose(a[0], b[0], rtol=1e-5, atol=1e-6)
+        assert torch.allclose(a[0], b[0], rtol=1e-9, atol=1e-10)
 
 
 def test_a_loss_that_cannot_be_vmapped_runs_in_a_loop():
