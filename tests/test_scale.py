@@ -23,7 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import examples, nbg, report, review, scale, serial
+from grading import examples, nbg, report, review, scale
+from grading import serial as serial_grader
 
 from conftest import ROOT, make_course
 
@@ -127,7 +128,7 @@ def serial(tmp_path_factory):
     verdicts and tamper checks in the writer), one submission after another."""
     course = make_batch_course(tmp_path_factory.mktemp("serial"))
     for a in BATCH:
-        serial.autograde(course, a)
+        serial_grader.autograde(course, a)
     rows, counts = snapshot(scale.coursedir(course).db_url)
     return course, rows, counts
 
@@ -138,7 +139,7 @@ def test_the_fixture_record_is_current(tmp_path):
 
     course = make_batch_course(tmp_path / "c", batch={"scale_tiny": []})
     (course / "expected" / "scale_tiny.json").unlink()
-    serial.record(course, "scale_tiny")
+    serial_grader.record(course, "scale_tiny")
     assert json.loads((course / "expected" / "scale_tiny.json").read_text()) == \
         json.loads((TINY / "expected" / "scale_tiny.json").read_text())
 

@@ -48,7 +48,7 @@ ROWS = [
     ("main_guard", "if __name__ == '__main__':\n    print('run')", "clean"),
     ("repr_dunder", "class P:\n    def __repr__(self):\n        return 'P'\n    def __len__(self):\n"
                     "        return 0\nprint(type(P()).__name__, len(P()))", "clean"),
-    ("local_data", "cov = [[1, 0.5], [0.5, 1]]\nd = gaussian_divergence(cov)\nn_samples = 500", "clean"),
+    ("local_data", "cov = [[1, 0.5], [0.5, 1]]\ndiv = gaussian_divergence(cov)\nn_samples = 500", "clean"),
     ("tqdm_loop", "from tqdm import tqdm\nfor i in tqdm(range(3)):\n    pass", "clean"),
     ("try_except", "try:\n    gaussian_divergence([[0]])\nexcept Exception as exc:\n    print(type(exc).__name__, exc)",
      "clean"),
@@ -61,7 +61,7 @@ ROWS = [
     ("atexit_register", "import atexit\natexit.register(print, 'bye')", "clean"),
     ("own_events_list", "class Log:\n    def __init__(self):\n        self.events = []\n"
                         "    def add(self, e):\n        self.events.append(e)", "clean"),
-    ("modules_eval_compile", "net2 = nn.Sequential(nn.Linear(2, 1))\nk = len(list(net2.modules()))\n"
+    ("modules_eval_compile", "net2 = nn.Sequential(nn.Linear(2, 1))\nn_modules = len(list(net2.modules()))\n"
                              "net2.eval()\nfast = torch.compile", "clean"),
     ("plain_warning", "import warnings\nwarnings.warn('lr is large')\n"
                       "warnings.filterwarnings('ignore', category=UserWarning)", "clean"),
