@@ -117,7 +117,7 @@ def leaks(text, source_nb, min_len=12, substring_len=40):
 
 # --- Outputs that fail closed ------------------------------------------------------------
 
-REPORT_MIME = "application/vnd.mi-course.check+json"  # helpers.checks.REPORT_MIME
+from .verdicts import REPORT_MIME  # noqa: E402  (= helpers.checks.REPORT_MIME)
 NOTE_LEAK = "output removed: it contained hidden test text"
 NOTE_UNCHECKED = "output removed: the source notebook could not be read to check it"
 SAFE_MIMES = ("text/plain", "image/png", "image/jpeg")

@@ -160,10 +160,14 @@ def _supervise(argv, cwd, env, wall_s):
     return code, tail.text()
 
 
-def _gist(log: str) -> str:
-    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
-    telling = [ln for ln in lines if any(k in ln for k in ("Error", "error", "Killed", "killed", "died"))]
-    return ((telling or lines or ["(none)"])[-1])[:300]
+def gist(error: str | None) -> str:
+    """The telling line of a failed job's log (nbgrader ends with generic ones)."""
+    lines = [ln.strip() for ln in (error or "?").strip().splitlines() if ln.strip()]
+    generic = ("Please see the", "There was an error processing", "failed (", "Removing failed")
+    telling = [ln for ln in lines if not any(g in ln for g in generic)
+               and any(k in ln for k in ("Error", "Exception", "died", "Timeout", "Killed"))]
+    # else the first line: nbg's "nbgrader autograde ... failed (<exit status>)"
+    return (telling[-1:] or lines[:1] or ["?"])[0][:240]
 
 
 def _kill(proc):
@@ -215,7 +219,7 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
                 # every test scores zero (grading/verdicts.py).
                 notices.append(f"{name}: the graded notebook could not be taken back "
                                f"({type(exc).__name__}: {str(exc)[:200]}); its tests score zero. "
-                               f"The job's last output: {_gist(log)}")
+                               f"The job's last output: {gist(log)}")
                 nb = nbformat.reads(files[name].decode("utf-8"), as_version=4)
                 for cell in nb.cells:  # never the hand-in's own outputs: they could be forged reports
                     if cell.cell_type == "code":

@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dispatch, intake, review, safeio, verdicts
+from . import dispatch, intake, job as job_mod, review, safeio, verdicts
 from .accounting import cpu_seconds
 from .course import coursedir  # noqa: F401  (re-exported: tests and tools ask scale for it)
 from .errors import GradingError
@@ -78,22 +78,12 @@ class Summary:
                f"wall time {self.wall_s:.1f} s, CPU time {self.cpu_s:.1f} s"
                + (f", {self.cpu_s / n:.1f} CPU-s per graded submission" if n else "")]
         for a, s, err in self.failed:
-            out.append(f"  FAILED  {s}/{a}: {_gist(err)}")
+            out.append(f"  FAILED  {s}/{a}: {job_mod.gist(err)}")
         for a, s, reasons in self.flagged:
             out.append(f"  REVIEW  {s}/{a}: {'; '.join(reasons)}")
         if self.failed or self.interrupted:
             out.append("run the same command again to grade what failed or was not reached")
         return out
-
-
-def _gist(error):
-    """The telling line of a failed job's log (nbgrader ends with generic ones)."""
-    lines = [ln.strip() for ln in (error or "?").strip().splitlines() if ln.strip()]
-    generic = ("Please see the", "There was an error processing", "failed (", "Removing failed")
-    telling = [ln for ln in lines if not any(g in ln for g in generic)
-               and any(k in ln for k in ("Error", "Exception", "died", "Timeout", "Killed"))]
-    # else the first line: nbg's "nbgrader autograde ... failed (<exit status>)"
-    return (telling[-1:] or lines[:1] or ["?"])[0][:240]
 
 
 def find_submissions(course, assignments, refused=None):

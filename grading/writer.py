@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import intake, verdicts
 from .course import coursedir
+from .feedback import sanitize_notebook
 from .gradebook import _state_table
 
 
@@ -131,9 +132,7 @@ class Writer:
                                       "db_url": self.db_url},
                          "mi_course_record": rec if rec is not None else {}}
             nb, resources = verdicts.DecideVerdicts(config=config).preprocess(nb, resources)
-            sanitize = getattr(_feedback(), "sanitize_notebook", None)
-            if sanitize:
-                nb = sanitize(nb) or nb
+            sanitize_notebook(nb)  # what formgrader renders: no student HTML or script
             path = fresh / f"{name}.ipynb"
             nbformat.write(nb, str(path))
             path.chmod(permissions)
@@ -168,11 +167,6 @@ class Writer:
                     review.append(f"{nb.name}: test cells need manual grading: {', '.join(stuck)}")
         self._set_state(a, s, digest, "graded", "; ".join(review) or None, result)
         return review
-
-
-def _feedback():
-    from . import feedback
-    return feedback
 
 
 def nbg_permissions(cd):
