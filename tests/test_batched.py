@@ -13,6 +13,8 @@ from torch import nn
 
 from helpers.batched import BatchedTrainer, StackedMLP, draw_indices
 
+pytestmark = pytest.mark.fast  # torch on the CPU, no kernel: about 10 s
+
 
 def dv(t_joint, t_marg):
     return t_joint.mean() - (torch.logsumexp(t_marg, 0) - math.log(t_marg.shape[0]))
