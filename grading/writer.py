@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import intake, verdicts
 from .course import coursedir
-from .feedback import sanitize_notebook
+from .sanitize import sanitize_notebook
 from .gradebook import _state_table
 
 

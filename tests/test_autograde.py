@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from grading import examples, nbg, report, scale
-from grading.feedback import leaks, secret_lines
+from grading.leakcheck import leaks, secret_lines
 from grading.paths import assignments
 
 from conftest import ROOT, make_course

@@ -34,7 +34,7 @@ def test_outside_a_course_it_says_so(tmp_path):
 # --- Argument parsing only (nothing graded) ----------------------------------------------
 import pytest  # noqa: E402
 
-from grading import cli  # noqa: E402
+from grading import cli, cli_parse, cli_results, nbg  # noqa: E402
 
 
 @pytest.mark.fast
@@ -50,7 +50,7 @@ def test_assignment_before_or_after_the_command(argv):
 
 
 @pytest.mark.fast
-@pytest.mark.parametrize("cmd", cli.COMMANDS)
+@pytest.mark.parametrize("cmd", cli_parse.COMMANDS)
 def test_every_command_takes_the_global_options_on_either_side(cmd, tmp_path):
     for argv in ([cmd, "--course", str(tmp_path), "--assignment", "02_mine"],
                  ["--course", str(tmp_path), "--assignment", "02_mine", cmd],
@@ -109,7 +109,7 @@ def test_feedback_jobs_skip_extra_and_odd_notebooks(tmp_path):
     (tmp_path / "autograded/ann/01_dv/01_dv.ipynb").write_text("{}")
     (tmp_path / "autograded/ann/01_dv/scratch.ipynb").write_text("{}")  # unknown extra notebook
     (tmp_path / "autograded/bob/01_dv/01_dv.ipynb").symlink_to(tmp_path / "source/01_dv/01_dv.ipynb")
-    jobs, notices = cli.feedback_jobs(tmp_path, "01_dv")
+    jobs, notices = cli_results.feedback_jobs(tmp_path, "01_dv")
     assert jobs == [("ann", "01_dv")]
     assert any("scratch.ipynb" in n for n in notices)
     assert any(n.startswith("bob:") and "not a regular file" in n for n in notices)
@@ -142,7 +142,7 @@ def test_one_failed_feedback_does_not_stop_the_others(tmp_path, monkeypatch, cap
         out.write_text("ok")
         return types.SimpleNamespace(returncode=0, stdout="")
 
-    monkeypatch.setattr(cli.nbg, "run", fake_run)
+    monkeypatch.setattr(nbg, "run", fake_run)
     assert cli.main(["feedback", "--course", str(tmp_path)]) == 1
     assert [c[c.index("--student") + 1] for c in calls] == ["ann", "bob", "cy"]
     assert all(("--notebook", "01_dv") == c[c.index("--notebook"):c.index("--notebook") + 2] for c in calls)

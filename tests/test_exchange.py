@@ -146,7 +146,7 @@ def test_collected_submissions_are_graded(round_trip):
 
 
 def test_students_fetch_their_own_feedback(round_trip):
-    from grading.feedback import leaks
+    from grading.leakcheck import leaks
 
     course, tmp = round_trip["course"], round_trip["tmp"]
     source = nbformat.read(str(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)

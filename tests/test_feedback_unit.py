@@ -13,9 +13,11 @@ import pytest
 from traitlets.config import Config
 
 from conftest import ROOT
-from grading import feedback
-from grading.feedback import (NOTE_LEAK, NOTE_UNCHECKED, REPORT_MIME, ScrubOutputs, ScrubTestCells,
-                              normalize, sanitize_notebook, secret_lines)
+from grading import sanitize
+from grading.feedback import ScrubOutputs, ScrubTestCells
+from grading.leakcheck import MIN_SECRET, normalize, secret_lines
+from grading.sanitize import NOTE_LEAK, NOTE_UNCHECKED, sanitize_notebook
+from grading.verdicts import REPORT_MIME
 
 pytestmark = pytest.mark.fast
 
@@ -99,7 +101,7 @@ def run_feedback(nb, course=ROOT, notebook="01_dv"):
 
 
 def outputs_text(nb):
-    return "\n".join(feedback._output_text(o) for c in nb.cells if c.cell_type == "code"
+    return "\n".join(sanitize._output_text(o) for c in nb.cells if c.cell_type == "code"
                      for o in c.outputs)
 
 
@@ -108,10 +110,10 @@ def test_nothing_secret_survives(source, hostile):
     nb = run_feedback(nb)
     text = normalize(outputs_text(nb))
     for s in secret_lines(source):
-        if len(normalize(s)) >= feedback.MIN_SECRET:
+        if len(normalize(s)) >= MIN_SECRET:
             assert normalize(s) not in text, s
     notes = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-             if NOTE_LEAK in feedback._output_text(o)]
+             if NOTE_LEAK in sanitize._output_text(o)]
     assert len(notes) >= 6  # verbatim, whitespace, the two halves, entities, the error
     err = [o for o in cell(nb, "test_divergence").outputs if o.output_type == "error"]
     assert err and err[0].ename == "AssertionError" and NOTE_LEAK in err[0].evalue
@@ -161,7 +163,7 @@ def test_unreadable_source_removes_every_output(hostile, tmp_path):
     nb, _, _ = hostile
     nb = run_feedback(nb, course=tmp_path)
     outs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert outs and all(NOTE_UNCHECKED in feedback._output_text(o) for o in outs)
+    assert outs and all(NOTE_UNCHECKED in sanitize._output_text(o) for o in outs)
 
 
 def test_innocent_outputs_are_kept(source):
@@ -217,6 +219,6 @@ def test_normalized_matching(text, secret, caught):
      "[x](https://example.org/a) ![i](attachment:p.png) [y](#top) [z](notes.html)"),
 ])
 def test_markdown_is_made_inert_and_stays_so(text, safe):
-    once = feedback._safe_markdown(text)
+    once = sanitize._safe_markdown(text)
     assert once == safe
-    assert feedback._safe_markdown(once) == once  # the writer and the feedback both sanitize
+    assert sanitize._safe_markdown(once) == once  # the writer and the feedback both sanitize

@@ -37,7 +37,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from grading import report, review
-from grading.feedback import leaks
+from grading.leakcheck import leaks
 
 from conftest import ROOT
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.fast
 
 LAYERS = [
     # 1. pure functions: cells, the tamper scan, findings, leaks, accounting, safe reading
-    {"errors", "accounting", "safeio", "tamper", "defs", "examples", "paths", "verdicts"},
+    {"errors", "accounting", "safeio", "tamper", "tamper_tables", "tamper_cells", "tamper_scan", "defs",
+     "examples", "paths", "verdicts", "leakcheck", "sanitize"},
     # 2. stores: the course's configuration, the review list, reports from the gradebook
     {"course", "review", "report", "gradebook"},
     # 3. nbgrader plugins and processes: executor, feedback scrubber, nbgrader, forkserver, sandbox
@@ -25,7 +26,7 @@ LAYERS = [
     # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
     {"writer", "dispatch", "scale", "serial"},
     # 6. authoring and the CLI
-    {"cli", "__main__", "__init__", "dashboard"},
+    {"cli", "cli_parse", "cli_grade", "cli_results", "__main__", "__init__", "dashboard"},
 ]
 
 

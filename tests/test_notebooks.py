@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from grading import build, nbg
-from grading.feedback import BEGIN, END, leaks, secret_lines
+from grading.leakcheck import BEGIN, END, leaks, secret_lines
 from grading.paths import assignments
 
 from conftest import ROOT, make_course

@@ -1,0 +1,137 @@
+"""The grading commands of ``course``: build, release, record, examples, autograde."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from . import build as build_mod
+from . import examples, nbg, review, scale, serial, verdicts
+from .cli_parse import _assignments
+from .errors import CourseError
+from .sandbox import SandboxUnavailable, tools as sandbox_tools
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    changed = build_mod.build(args.course)
+    for p in changed:
+        print(f"built {Path(p).relative_to(args.course)}")
+    if not changed:
+        print("source/ is up to date")
+
+
+def cmd_release(args: argparse.Namespace) -> int | None:
+    cmd_build(args)
+    for a in _assignments(args):
+        nbg.generate_assignment(args.course, a)
+        print(f"released release/{a}/{a}.ipynb")
+        try:
+            verdicts.load_record(args.course, a)
+        except verdicts.RecordError as exc:  # missing or stale: the tests changed
+            print(f"{a}: {exc}; recording now")
+            if _record(args, a):
+                return 2
+    return None
+
+
+def cmd_record(args: argparse.Namespace) -> int | None:
+    """expected/<assignment>.json from the reference solution's graded run (grading/verdicts.py)."""
+    for a in _assignments(args):
+        if _record(args, a):
+            return 2
+    return None
+
+
+def _record(args: argparse.Namespace, a: str) -> int | None:
+    try:
+        sandbox_tools()
+    except SandboxUnavailable as exc:
+        print(f"course record: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serial.record(args.course, a)
+    except CourseError as exc:
+        print(f"course record: {exc}", file=sys.stderr)
+        return 2
+    return None
+
+
+def cmd_examples(args: argparse.Namespace) -> None:
+    for a in _assignments(args):
+        written = examples.write_submissions(args.course, a)
+        print(f"{a}: {len(written)} example submissions in submitted/")
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    course = Path(args.course)
+    sandbox = not getattr(args, "no_sandbox_i_trust_these_submissions", False)
+    if not sandbox:
+        print("WARNING: grading WITHOUT the sandbox: student code runs as you, with access to "
+              "the hidden tests, the gradebook and other students' work.", file=sys.stderr)
+    if getattr(args, "submissions", None):
+        _collect(Path(args.submissions), course, _assignments(args))
+    if sandbox:
+        try:
+            sandbox_tools()  # before anything is graded: a clear error without bwrap
+        except SandboxUnavailable as exc:
+            print(f"course autograde: {exc}", file=sys.stderr)
+            return 2
+    try:
+        summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
+                              scheduler=getattr(args, "scheduler", None),
+                              db_url=getattr(args, "db", None), force=getattr(args, "force", False),
+                              progress=False if getattr(args, "no_progress", False) else None,
+                              sandbox=sandbox, timeout=getattr(args, "timeout", None))
+    except CourseError as e:
+        print(f"course autograde: {e}", file=sys.stderr)
+        return 2
+    for a in _assignments(args):
+        _print_review(course, a)
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed else 0
+
+
+def _print_review(course: Path, assignment: str) -> None:
+    text = review.render(course, assignment)
+    if text:
+        print(f"{assignment}: review list ({review.path(course).name}; REVIEW = tampering, tests zeroed):")
+        print(text)
+
+
+def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:
+    """Copy DIR/<student>/<assignment>/ folders into the course's submitted/.
+
+    Nothing is followed: links and special files in DIR are left out (and said so), a
+    student folder that is a link is skipped, and a name that is not a valid id too."""
+    from . import safeio
+
+    found, problems = 0, []
+    try:
+        students = safeio.list_dir(src)
+    except safeio.Refused as exc:
+        print(f"course autograde: cannot read {src}: {exc}", file=sys.stderr)
+        return
+    for name, kind in sorted(students.items()):
+        shown = review.printable(repr(name))
+        if not safeio.valid_id(name):
+            problems.append(f"{shown}: not a valid student id, skipped")
+            continue
+        if kind != "dir":
+            problems.append(f"{shown}: {'a symbolic link' if kind == 'link' else 'not a folder'}, skipped")
+            continue
+        for a in assignment_ids:
+            if safeio.kind_of(src, f"{name}/{a}") == "missing":
+                continue
+            dest = course / "submitted" / name / a
+            if dest.exists() and src.resolve() == (course / "submitted").resolve():
+                continue
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            for why in safeio.copy_tree_nofollow(src / name / a, dest):
+                problems.append(f"{shown}/{a}: {why}")
+            found += 1
+    print(f"collected {found} submissions from {src}")
+    for p in problems:
+        print(f"  left out: {review.printable(p)}")
