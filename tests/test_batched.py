@@ -144,3 +144,36 @@ def test_stacked_mlp_module_is_the_same_function():
         assert torch.allclose(out[k], mlp.module(k)(z[k]).flatten(), atol=1e-6)
     with pytest.raises(ValueError):
         StackedMLP(2, (4, 1), seeds=[1])
+
+
+FAULTS = r"""
+import resource, sys, torch
+torch.set_num_threads(1)
+from helpers.batched import BatchedTrainer
+keep = sys.argv[1] == "1"
+g = torch.Generator().manual_seed(0)
+X = torch.randn(16, 2000, 1, generator=g)
+Y = 0.9 * X + 0.4 * torch.randn(16, 2000, 1, generator=g)
+loss = lambda tj, tm, s: (-(tj.mean() - torch.logsumexp(tm, 0)), s)
+tr = BatchedTrainer(X, Y, loss, seeds=list(range(16)), keep_memory=keep)
+tr.train(20, 100)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+tr.train(100, 100)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 100)
+"""
+
+
+def test_freed_activations_stay_in_the_process():
+    """With keep_memory (the default) a step does not fault its activations in again.
+
+    Measured at K = 16 (activations of 1.28 MB): 2 to 8 page faults a step with it,
+    250 to 570 without (glibc unmaps freed blocks over its mmap threshold)."""
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
+    run = lambda keep: float(subprocess.run([sys.executable, "-c", FAULTS, keep], env=env, check=True,
+                                            capture_output=True, text=True).stdout.split()[-1])
+    kept, unkept = run("1"), run("0")
+    assert kept < 64, f"{kept} page faults a step with keep_memory"
+    assert kept < unkept, (kept, unkept)
