@@ -67,16 +67,12 @@ class OneAtATime:
 
 
 def notebook_mine():
-    """The ``Mine`` class of notebook 04 as its reference solution writes it (executed from
-    the notebook's master, notebooks/04_mine_paper.md, with the bounds it uses)."""
-    import jupytext
+    """The ``Mine`` class of notebook 04 as its reference solution writes it (the source
+    notebook's cells, with the bounds it uses, loaded by ``grading.defs``)."""
+    from grading import defs
 
-    nb = jupytext.read(str(Path(__file__).resolve().parents[1] / "notebooks" / "04_mine_paper.md"))
-    ns = {"torch": torch, "math": math, "nn": nn, "optim": torch.optim}
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
-    for gid in ("dv_bound", "fdiv_bound", "mine_loss", "mine"):
-        exec(compile(cells[gid], f"04_mine_paper:{gid}", "exec"), ns)  # noqa: S102 (our own notebook)
-    return ns["Mine"]
+    nb = Path(__file__).resolve().parents[1] / "source" / "04_mine_paper" / "04_mine_paper.ipynb"
+    return defs.load(nb, ["init", "dv_bound", "fdiv_bound", "mine_loss", "mine"])["Mine"]
 
 
 class NotebookLoop:
