@@ -39,7 +39,7 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from . import build as build_mod
-from . import examples, exchange, nbg, report, review, scale, serial, verdicts
+from . import console, examples, exchange, nbg, report, review, scale, serial, verdicts
 from .errors import CourseError
 from .paths import assignments, find_root
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
@@ -415,11 +415,15 @@ def parse(argv=None):
     return args
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # the grading package logs; a person sees its info and warnings on stdout, and the
+    # progress of `autograde` as a bar when stderr is a terminal (grading/console.py)
+    bar = not getattr(args, "no_progress", False) and sys.stderr.isatty()
     try:
-        args.course = (args.course or find_root()).resolve()
-        result = globals()[f"cmd_{args.cmd}"](args)
+        with console.shown(bar=bar):
+            args.course = (args.course or find_root()).resolve()
+            result = globals()[f"cmd_{args.cmd}"](args)
     except CourseError as exc:  # a message for a person; library code never exits
         print(f"course {args.cmd}: {exc}", file=sys.stderr)
         return 2
