@@ -23,6 +23,11 @@ step: batch indices are drawn in chunks, and the best checkpoints are kept with
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:   # names for annotations only: torch is imported when a function runs
+    import torch
+    from torch import nn
 
 
 class StackedMLP:
@@ -46,7 +51,8 @@ class StackedMLP:
 
     ACTIVATIONS = ("relu", "elu")
 
-    def __init__(self, K, sizes, seeds, device="cpu", dtype=None, activation="elu"):
+    def __init__(self, K: int, sizes: Sequence[int], seeds: Sequence[int], device: Any = "cpu",
+                 dtype: torch.dtype | None = None, activation: str = "elu") -> None:
         import torch
 
         if activation not in self.ACTIVATIONS:
@@ -57,8 +63,8 @@ class StackedMLP:
             raise ValueError(f"need one seed per network: K = {K}, got {len(seeds)} seeds")
         dtype = dtype or torch.get_default_dtype()
         self.K, self.sizes = K, tuple(sizes)
-        weights = [[] for _ in sizes[1:]]
-        biases = [[] for _ in sizes[1:]]
+        weights: list[list[torch.Tensor]] = [[] for _ in sizes[1:]]
+        biases: list[list[torch.Tensor]] = [[] for _ in sizes[1:]]
         for seed in seeds:
             g = torch.Generator().manual_seed(int(seed))
             for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -68,10 +74,10 @@ class StackedMLP:
         self.weights = [torch.stack(w).to(device).requires_grad_() for w in weights]
         self.biases = [torch.stack(b).to(device).requires_grad_() for b in biases]
 
-    def parameters(self):
+    def parameters(self) -> list[torch.Tensor]:
         return [p for pair in zip(self.weights, self.biases) for p in pair]
 
-    def __call__(self, z):
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
         """t for each network: z of shape (K, m, sizes[0]) -> (K, m)."""
         import torch
         from torch.nn import functional as F
@@ -85,7 +91,7 @@ class StackedMLP:
                 h = act(h)
         return h.squeeze(-1)
 
-    def module(self, k):
+    def module(self, k: int) -> nn.Sequential:
         """Network k as a plain ``nn.Sequential`` (a copy of its current parameters)."""
         import torch
         from torch import nn
@@ -102,7 +108,7 @@ class StackedMLP:
         return nn.Sequential(*layers)
 
 
-def _batched(fn, K):
+def _batched(fn: Callable[..., Any], K: int) -> Callable[..., Any]:
     """fn applied to each of K networks' rows: vmap, or a loop if fn cannot be vmapped."""
     import torch
 
@@ -124,7 +130,8 @@ def _batched(fn, K):
     return apply
 
 
-def draw_indices(generators, n, steps, batch_size, device):
+def draw_indices(generators: Sequence[torch.Generator], n: int, steps: int, batch_size: int,
+                 device: Any) -> torch.Tensor:
     """Indices for ``steps`` steps: joint rows, then the rows of X' and of Y', each
     uniform with replacement, from each network's own generator; shape (K, steps, 3, B)."""
     import torch
@@ -160,8 +167,9 @@ class BatchedTrainer:
         of seconds the first time in a process: for long sweeps only.
     """
 
-    def __init__(self, X, Y, loss_fn, seeds, hidden=(100, 100), activation="elu", lr=1e-3,
-                 state0=0.0, fused=True, compile=False):
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor, loss_fn: Callable[..., Any], seeds: Sequence[int],
+                 hidden: Sequence[int] = (100, 100), activation: str = "elu", lr: float = 1e-3,
+                 state0: float = 0.0, fused: bool = True, compile: bool = False) -> None:
         import torch
 
         if X.dim() != 3 or Y.dim() != 3 or X.shape[:2] != Y.shape[:2]:
@@ -193,7 +201,7 @@ class BatchedTrainer:
         t_joint, t_marg = self._t_pairs(self.X, self.Y, idx[:, 0], idx[:, 1], idx[:, 2])
         return self.loss_fn(t_joint, t_marg, state)
 
-    def step(self, idx):
+    def step(self, idx: torch.Tensor) -> torch.Tensor:
         """One Adam step of every network on the batches idx, shape (K, 3, B)."""
         self.optimizer.zero_grad(set_to_none=True)
         try:
@@ -212,8 +220,9 @@ class BatchedTrainer:
         self.n_iter += 1
         return loss.detach()
 
-    def train(self, iters, batch_size, chunk=100, X_val=None, Y_val=None, estimate_fn=None,
-              eval_every=0, progress=None):
+    def train(self, iters: int, batch_size: int, chunk: int = 100, X_val: torch.Tensor | None = None,
+              Y_val: torch.Tensor | None = None, estimate_fn: Callable[..., Any] | None = None,
+              eval_every: int = 0, progress: Any = None) -> torch.Tensor:
         """Train for ``iters`` steps; return the summed losses per network (on the device).
 
         With ``X_val, Y_val, estimate_fn`` and ``eval_every`` (early stopping on held-out
@@ -254,7 +263,8 @@ class BatchedTrainer:
             self.val_history = torch.stack(history, dim=1) if history else None
         return total
 
-    def estimate(self, X, Y, estimate_fn, resamplings=1, seed=0):
+    def estimate(self, X: torch.Tensor, Y: torch.Tensor, estimate_fn: Callable[..., Any],
+                 resamplings: int = 1, seed: int = 0) -> Any:
         """``estimate_fn(t_joint, t_marg)`` of each network on the pairs (X[k], Y[k]), shape
         (K,): t_marg on (X[k], Y[k][perm]) for ``resamplings`` random permutations."""
         import torch
