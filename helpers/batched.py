@@ -235,6 +235,9 @@ class BatchedTrainer:
 
         total = torch.zeros(self.K, device=self.device)
         keep_best = eval_every and X_val is not None
+        if keep_best and (Y_val is None or estimate_fn is None):
+            # (found by mypy: without them the first evaluation failed, eval_every steps in)
+            raise ValueError("early stopping needs X_val, Y_val and estimate_fn")
         if keep_best:
             best = [p.detach().clone() for p in self.net.parameters()]
             best_val = torch.full((self.K,), -math.inf, device=self.device)
@@ -247,6 +250,7 @@ class BatchedTrainer:
                 total += self.step(idx[:, j])
                 done += 1
                 if keep_best and done % eval_every == 0:
+                    assert X_val is not None and Y_val is not None and estimate_fn is not None
                     val = self.estimate(X_val, Y_val, estimate_fn)
                     history.append(val)
                     better = val > best_val  # NaN is never better
