@@ -21,6 +21,27 @@ if TYPE_CHECKING:
     from .job import JobResult
 
 
+LOGS = ".grading/logs"   # nbgrader's output of each submission's last job, instructor side
+
+
+def log_path(course: str | Path, assignment: str, student: str) -> Path:
+    """Where the log of a submission's last grading job is kept:
+    ``.grading/logs/<assignment>/<student>.log`` (ids are valid: grading/safeio.valid_id)."""
+    return Path(course) / LOGS / assignment / f"{student}.log"
+
+
+def keep_log(course: str | Path, result: JobResult) -> Path:
+    """Keep a job's log, all that the job took back of nbgrader's output (its last
+    ``job.LOG_TAIL`` bytes), replacing that of an earlier run; returns its path.  The
+    result's error and the run's summary keep only its gist (job.gist)."""
+    path = log_path(course, result.assignment, result.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(result.log_tail or "", encoding="utf-8", errors="replace")
+    tmp.replace(path)
+    return path
+
+
 class Writer:
     """The one process that writes to the gradebook and to ``autograded/``."""
 
@@ -67,6 +88,8 @@ class Writer:
                result: JobResult | None = None, timestamp: bytes | None = None) -> None:
         """Record a failed job as a failed serial autograde leaves it: the submission in
         the gradebook (without new scores) and no autograded folder."""
+        if result is not None:
+            keep_log(self.course, result)
         try:
             self._register(assignment, student, timestamp)
         finally:
@@ -123,6 +146,7 @@ class Writer:
         from nbgrader.preprocessors import AssignLatePenalties
 
         a, s = result.assignment, result.student
+        keep_log(self.course, result)
         known = self._register(a, s, timestamp)
         config = self.cd.config
         permissions = int(str(nbg_permissions(self.cd)), 8)
