@@ -53,8 +53,8 @@ class JobResult:
     student: str
     ok: bool = False
     error: str | None = None
-    notebooks: dict = field(default_factory=dict)     # {name.ipynb: bytes}
-    review_rows: list = field(default_factory=list)   # grading/intake.findings
+    notebooks: dict[str, bytes] = field(default_factory=dict)     # {name.ipynb: bytes}
+    review_rows: list[dict[str, str]] = field(default_factory=list)   # grading/intake.findings
     host: str = ""
     wall_s: float = 0.0
     cpu_s: float | None = None                          # the job's CPU time, if it had the process

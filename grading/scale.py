@@ -64,13 +64,13 @@ def _digest(*trees: Mapping[str, bytes]) -> str:
 
 @dataclass
 class Summary:
-    graded: list = field(default_factory=list)     # (assignment, student)
-    failed: list = field(default_factory=list)     # (assignment, student, error)
-    flagged: list = field(default_factory=list)    # (assignment, student, reasons)
-    skipped: list = field(default_factory=list)    # (assignment, student)
+    graded: list[tuple[str, str]] = field(default_factory=list)              # (assignment, student)
+    failed: list[tuple[str, str, str | None]] = field(default_factory=list)  # (assignment, student, error)
+    flagged: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (assignment, student, reasons)
+    skipped: list[tuple[str, str]] = field(default_factory=list)             # (assignment, student)
     wall_s: float = 0.0
     cpu_s: float = 0.0
-    job_wall_s: list = field(default_factory=list)
+    job_wall_s: list[float] = field(default_factory=list)
     write_s: float = 0.0                           # time the one writer spent recording
     interrupted: bool = False
 

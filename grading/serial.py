@@ -28,7 +28,7 @@ def autograde(course: str | Path, assignment: str, student: str | None = None, f
     summary = scale.grade(course, [assignment], jobs=1, force=force, sandbox=sandbox,
                           timeout=timeout, students=[student] if student else None)
     if summary.failed:
-        raise NbgraderError("; ".join(f"{s}/{a}: {e[-2000:]}" for a, s, e in summary.failed))
+        raise NbgraderError("; ".join(f"{s}/{a}: {(e or '?')[-2000:]}" for a, s, e in summary.failed))
     return summary
 
 
