@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from grading import examples, nbg, scale, serial  # noqa: E402
+from grading import console, examples, nbg, scale, serial  # noqa: E402
 from grading.accounting import cpu_seconds  # noqa: E402
 
 ASSIGNMENT = "01_dv"
@@ -91,7 +91,8 @@ def run_mode(mode, course, jobs):
                                            check=False).uncounted_cpu_s
     else:
         k = 1 if mode == "jobs1" else jobs
-        summary = scale.grade(course, [ASSIGNMENT], jobs=k, force=True, progress=None)
+        with console.shown(bar=sys.stderr.isatty()):   # the grading log, as before it was one
+            summary = scale.grade(course, [ASSIGNMENT], jobs=k, force=True)
         extra = {"failed": len(summary.failed), "writer_s": summary.write_s,
                  "summary_cpu_s": summary.cpu_s,
                  "job_wall_s_mean": (sum(summary.job_wall_s) / len(summary.job_wall_s)

@@ -9,7 +9,7 @@ import nbformat
 from .paths import assignments
 
 
-def to_source(md_path):
+def to_source(md_path: str | Path) -> str:
     """The nbgrader source notebook for a master file, as a string: no outputs, no jupytext metadata."""
     nb = jupytext.read(str(md_path))
     nb.metadata.pop("jupytext", None)
@@ -28,11 +28,11 @@ def to_source(md_path):
     return nbformat.writes(nb) + "\n"
 
 
-def source_path(assignment, root):
+def source_path(assignment: str, root: str | Path) -> Path:
     return Path(root) / "source" / assignment / f"{assignment}.ipynb"
 
 
-def build(root):
+def build(root: str | Path) -> list[Path]:
     """Write every source notebook; return the paths that changed."""
     changed = []
     for a in assignments(root):
@@ -45,7 +45,7 @@ def build(root):
     return changed
 
 
-def stale(root):
+def stale(root: str | Path) -> list[Path]:
     """Source notebooks that differ from what their master would build."""
     return [
         source_path(a, root)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import nbg
+from . import console, nbg
 from .cli_grade import cmd_autograde, cmd_build, cmd_examples, cmd_record, cmd_release  # noqa: F401
 from .cli_parse import parse
 from .cli_results import cmd_dashboard, cmd_export, cmd_feedback, cmd_report  # noqa: F401
@@ -55,9 +55,13 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    # the grading package logs; a person sees its info and warnings on stdout, and the
+    # progress of `autograde` as a bar when stderr is a terminal (grading/console.py)
+    bar = not getattr(args, "no_progress", False) and sys.stderr.isatty()
     try:
-        args.course = (args.course or find_root()).resolve()
-        result = globals()[f"cmd_{args.cmd}"](args)
+        with console.shown(bar=bar):
+            args.course = (args.course or find_root()).resolve()
+            result = globals()[f"cmd_{args.cmd}"](args)
     except CourseError as exc:  # a message for a person; library code never exits
         print(f"course {args.cmd}: {exc}", file=sys.stderr)
         return 2

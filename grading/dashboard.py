@@ -28,6 +28,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from . import report, review
 
@@ -50,13 +54,13 @@ class Data:
 
 # --- reading what grading left ----------------------------------------------------------------
 
-def _is_test_cell(cell):
+def _is_test_cell(cell: dict[str, Any]) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return (cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution")
             and meta.get("grade_id"))
 
 
-def cell_failure_messages(cell):
+def cell_failure_messages(cell: dict[str, Any]) -> list[str]:
     """The failure messages of one graded test cell: its error outputs and the lines of the
     grader's verdict note (each message once)."""
     found = []
@@ -72,12 +76,13 @@ def cell_failure_messages(cell):
     return list(dict.fromkeys(m[:MESSAGE_CHARS] for m in found if m))
 
 
-def failure_messages(notebooks):
+def failure_messages(notebooks: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
     """{test cell: [(message, students), ...]}, most frequent first, over graded notebooks.
 
     Messages that differ only in their numbers are counted together; the first one seen
     stands for them."""
-    counts, example = defaultdict(Counter), {}
+    counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    example: dict[tuple[str, str], str] = {}
     for nb in notebooks:
         for cell in nb.get("cells", []):
             if not _is_test_cell(cell):
@@ -90,7 +95,8 @@ def failure_messages(notebooks):
     return {gid: [(example[(gid, k)], n) for k, n in c.most_common()] for gid, c in counts.items()}
 
 
-def grading_times(course, assignment, url=None):
+def grading_times(course: str | Path, assignment: str,
+                  url: str | None = None) -> list[tuple[Any, ...]]:
     """[(student, status, wall_s, cpu_s)] from the gradebook's course_grading_state table."""
     import sqlalchemy as sa
 
@@ -110,7 +116,7 @@ def grading_times(course, assignment, url=None):
         engine.dispose()
 
 
-def collect(course, assignment):
+def collect(course: str | Path, assignment: str) -> Data:
     """Everything the page of one assignment shows, read from the course."""
     import json
 
@@ -137,13 +143,13 @@ def collect(course, assignment):
 
 # --- charts -----------------------------------------------------------------------------------
 
-def _png(fig):
+def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def score_histogram(totals, max_total):
+def score_histogram(totals: Sequence[float], max_total: float) -> str:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6.4, 3.2))
@@ -154,11 +160,11 @@ def score_histogram(totals, max_total):
     ax.set_xlabel(f"total score (of {max_total:g})")
     ax.set_ylabel("students")
     ax.set_title(f"Score distribution ({len(totals)} graded)")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # a MaxNLocator
     return _png(fig)
 
 
-def pass_rate_chart(rates):
+def pass_rate_chart(rates: Sequence[tuple[str, float]]) -> str:
     """rates: [(test cell, fraction passed)], in notebook order (drawn top to bottom)."""
     from matplotlib.figure import Figure
 
@@ -174,7 +180,7 @@ def pass_rate_chart(rates):
     return _png(fig)
 
 
-def time_chart(timing):
+def time_chart(timing: Sequence[tuple[Any, ...]]) -> str:
     from matplotlib.figure import Figure
 
     rows = [(s, w) for s, _, w, _ in timing if w is not None]
@@ -199,11 +205,11 @@ tr.tamper td { background: #fde8e8; } tr.review td { background: #fff4d6; }
 """
 
 
-def _e(x):
+def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _img(b64, alt, chart_id):
+def _img(b64: str, alt: str, chart_id: str) -> str:
     return (f'<img class="chart" id="{chart_id}" alt="{_e(alt)}" '
             f'src="data:image/png;base64,{b64}">')
 
@@ -272,12 +278,12 @@ def render(data: Data) -> str:
                      "submission graded anyway.</p>")
         parts.append('<table id="review-table"><tr><th>student</th><th>notebook</th><th>kind</th>'
                      '<th>tests zeroed</th><th>reason</th></tr>')
-        for r in data.review_rows:
-            kind = r.get("kind", "")
+        for row in data.review_rows:
+            kind = row.get("kind", "")
             parts.append(f'<tr class="{kind if kind in ("tamper", "review") else "notice"}">'
-                         f"<td>{_e(r.get('student', ''))}</td><td>{_e(r.get('notebook', ''))}</td>"
-                         f"<td>{_e(kind)}</td><td>{_e(r.get('tests', ''))}</td>"
-                         f"<td class=\"msg\">{_e(r.get('reason', ''))}</td></tr>")
+                         f"<td>{_e(row.get('student', ''))}</td><td>{_e(row.get('notebook', ''))}</td>"
+                         f"<td>{_e(kind)}</td><td>{_e(row.get('tests', ''))}</td>"
+                         f"<td class=\"msg\">{_e(row.get('reason', ''))}</td></tr>")
         parts.append("</table>")
     else:
         parts.append('<p class="none">The review list is empty.</p>')
@@ -309,7 +315,7 @@ def render(data: Data) -> str:
     return "\n".join(parts)
 
 
-def write(course, assignment, out_dir=None):
+def write(course: str | Path, assignment: str, out_dir: str | Path | None = None) -> Path:
     """Write ``dashboard/<assignment>.html`` (or into ``out_dir``); return its path."""
     course = Path(course)
     out_dir = Path(out_dir) if out_dir else course / "dashboard"

@@ -10,9 +10,11 @@ import json
 import re
 import sys
 import types
+from pathlib import Path
+from typing import Any, Sequence
 
 
-def cell_sources(nb_path, grade_ids):
+def cell_sources(nb_path: str | Path, grade_ids: Sequence[str]) -> list[str]:
     """Source of the code cells with the given nbgrader grade_ids, in the order asked."""
     with open(nb_path) as f:
         nb = json.load(f)
@@ -28,7 +30,7 @@ def cell_sources(nb_path, grade_ids):
     return [found[g] for g in grade_ids]
 
 
-def load(nb_path, grade_ids):
+def load(nb_path: str | Path, grade_ids: Sequence[str]) -> dict[str, Any]:
     """Execute the given cells in a fresh module and return its namespace.
 
     Lines that are IPython magics or shell escapes (``%...``, ``!...``) are

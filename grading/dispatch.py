@@ -8,13 +8,21 @@ from __future__ import annotations
 import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, Callable
 
 from . import job as job_mod
 
 grade_job = job_mod.grade_job
 
+# what the jobs of a run need: (assignment, student) to grade, each assignment's shared
+# inputs (scale.prepare), each submission's files (intake.collect), and the writer's callback
+Run = list[tuple[str, str]]
+Common = dict[str, dict[str, Any]]
+Files = dict[tuple[str, str], dict[str, bytes]]
+Done = Callable[[job_mod.JobResult], None]
 
-def run_local(jobs, run, common, files, done):
+
+def run_local(jobs: int, run: Run, common: Common, files: Files, done: Done) -> None:
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
         futures = [pool.submit(grade_job, common[a], a, s, files[a, s], own_process=False)
@@ -25,7 +33,7 @@ def run_local(jobs, run, common, files, done):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_dask(scheduler, run, common, files, done):
+def run_dask(scheduler: Any, run: Run, common: Common, files: Files, done: Done) -> None:
     from distributed import Client, as_completed as dask_completed
 
     own = isinstance(scheduler, str)

@@ -16,30 +16,34 @@ from __future__ import annotations
 
 import runpy
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Collection
 
 import nbformat
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
-def specs(course, assignment):
+def specs(course: str | Path, assignment: str) -> dict[str, dict[str, Any]]:
     """The example specs of an assignment, from ``course/examples/<assignment>.py`` ({} if none)."""
     path = Path(course) / "examples" / f"{assignment}.py"
     return runpy.run_path(str(path))["SUBMISSIONS"] if path.exists() else {}
 
 
-def solution_text(source):
+def solution_text(source: str) -> str:
     """A solution cell as a student who got it right would leave it: markers dropped."""
     return "\n".join(ln for ln in source.splitlines()
                      if ln.strip() not in SOLUTION_MARKERS)
 
 
-def grade_id(cell):
+def grade_id(cell: NotebookNode) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def make_submission(source_nb, release_nb, spec):
+def make_submission(source_nb: str | Path, release_nb: str | Path, spec: dict[str, Any]) -> NotebookNode:
     """The notebook a student with this spec would hand in."""
     release = nbformat.read(str(release_nb), as_version=4)
     if spec.get("from") == "release":
@@ -63,7 +67,8 @@ def make_submission(source_nb, release_nb, spec):
     return release
 
 
-def write_submissions(course, assignment, students=None):
+def write_submissions(course: str | Path, assignment: str,
+                      students: Collection[str] | None = None) -> dict[str, Path]:
     """Write the example submissions of an assignment (all, or those named) into ``course/submitted``."""
     course = Path(course)
     source_nb = course / "source" / assignment / f"{assignment}.ipynb"
@@ -80,7 +85,7 @@ def write_submissions(course, assignment, students=None):
     return written
 
 
-def expected_scores(spec, max_scores):
+def expected_scores(spec: dict[str, Any], max_scores: dict[str, float]) -> dict[str, float]:
     """{test grade_id: expected score} for a spec, given each test cell's max score."""
     lose = spec.get("lose", [])
     if spec.get("from") == "release" or lose == "all":

@@ -24,7 +24,7 @@ CARRIED = ("timestamp.txt", SECRET)
 SECRET_MAX = 4096
 
 
-def _read_regular(path, limit):
+def _read_regular(path: str | Path, limit: int) -> bytes | None:
     """The bytes of a regular file (at most ``limit``), never through a link; None otherwise."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -38,7 +38,7 @@ def _read_regular(path, limit):
         os.close(fd)
 
 
-def carry_submission_secrets(course, assignment):
+def carry_submission_secrets(course: str | Path, assignment: str) -> list[str]:
     """Copy each collected submission's secret and timestamp into its feedback folder;
     return the students whose secret was carried."""
     course = Path(course)

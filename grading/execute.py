@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
+from typing import Any
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
@@ -26,19 +27,22 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float
 
 
-def _error(ename, evalue):
+def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
 
 
 class GradingExecute(Execute):
+    _dead: str | None = None   # why the cells still to come are not run
     responsive_timeout = Float(5.0, help="seconds a kernel has to answer after a timed-out cell").tag(config=True)
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any] | None = None,
+                   km: Any = None) -> tuple[NotebookNode, dict[str, Any]]:
         self._dead = None
         return super().preprocess(nb, resources, km=km)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any],
+                        index: int) -> tuple[NotebookNode, dict[str, Any]]:
         # nbclient's execute_cell is a sync wrapper bound to its own async method,
         # so the hook is here, around nbconvert's per-cell step.
         if cell.cell_type != "code" or not cell.source.strip():
@@ -61,7 +65,7 @@ class GradingExecute(Execute):
                           "when interrupted")
         return cell, resources
 
-    async def _responsive(self):
+    async def _responsive(self) -> bool:
         """Whether the kernel answers kernel_info soon (it does not while a cell still runs)."""
         msg_id = self.kc.kernel_info()
         deadline = time.monotonic() + self.responsive_timeout

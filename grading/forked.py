@@ -30,13 +30,24 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 PRELOAD = ["nbgrader.apps.nbgraderapp", "grading.execute"]
 _lock = threading.Lock()
-_context = None
+_context: Any = None   # multiprocessing's forkserver context, made on first use
 
 
-def available():
+class Completed(subprocess.CompletedProcess[str]):
+    """A finished nbgrader command: ``subprocess.CompletedProcess`` (stdout and stderr
+    together) with its CPU time ``cpu_s`` and the part of it that this process's
+    RUSAGE_CHILDREN does not count, ``uncounted_cpu_s`` (grading/nbg.py sets it)."""
+
+    cpu_s: float = 0.0
+    uncounted_cpu_s: float = 0.0
+
+
+def available() -> bool:
     if os.environ.get("COURSE_NBGRADER_FORK", "1").strip() == "0":
         return False
     if "forkserver" not in multiprocessing.get_all_start_methods():
@@ -90,7 +101,7 @@ def _child(argv, cwd, env, out_path, cpu_path):
             os._exit(code)
 
 
-def run(argv, cwd, env):
+def run(argv: Sequence[str], cwd: str | Path, env: Mapping[str, str]) -> Completed:
     """``nbgrader ARGV`` in ``cwd`` with exactly the environment ``env``."""
     ctx = _ctx()
     fd, out_path = tempfile.mkstemp(prefix="nbgrader-", suffix=".log")
@@ -108,8 +119,7 @@ def run(argv, cwd, env):
                 cpu = float(f.read())
         except (OSError, ValueError):
             cpu = 0.0  # killed before it could say: its time is lost to the count
-        proc = subprocess.CompletedProcess([sys.executable, "-m", "nbgrader", *argv],
-                                           p.exitcode, stdout=output)
+        proc = Completed([sys.executable, "-m", "nbgrader", *argv], p.exitcode, stdout=output)
         proc.cpu_s = cpu
         return proc
     finally:

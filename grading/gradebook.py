@@ -8,13 +8,18 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .course import safe_url
 from .errors import GradingError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 STATE_TABLE = "course_grading_state"
 
 
-def template_gradebook(db_url, course_id, assignment):
+def template_gradebook(db_url: str, course_id: str, assignment: str) -> bytes:
     """A SQLite gradebook (its bytes) holding only the definitions of ``assignment``
     (notebooks, grade, solution, task and source cells), copied from the real gradebook.
 
@@ -50,7 +55,7 @@ def template_gradebook(db_url, course_id, assignment):
         return path.read_bytes()
 
 
-def submission_scores(db_url, assignment, student):
+def submission_scores(db_url: str, assignment: str, student: str) -> dict[str, dict[str, float | None]]:
     """{notebook: {grade cell: auto_score}} of one submission in a gradebook."""
     from nbgrader.api import Gradebook
 
@@ -59,7 +64,7 @@ def submission_scores(db_url, assignment, student):
         return {nb.name: {g.name: g.auto_score for g in nb.grades} for nb in sub.notebooks}
 
 
-def _state_table():
+def _state_table() -> Table:
     from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text
 
     md = MetaData()

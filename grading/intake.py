@@ -19,8 +19,12 @@ list, and zero for the tampered tests in the gradebook.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import nbformat
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 from . import review, safeio, tamper
 
@@ -35,11 +39,11 @@ MESSAGES = [  # (pattern in a test or answer cell's error, message for the revie
 ]
 
 
-def notebook_names(course, assignment):
+def notebook_names(course: str | Path, assignment: str) -> list[str]:
     return sorted(p.name for p in (Path(course) / "source" / assignment).glob("*.ipynb"))
 
 
-def _readable(data: bytes):
+def _readable(data: bytes) -> str | None:
     """None if ``data`` is a valid notebook, else why not (one line, no contents)."""
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
@@ -50,14 +54,14 @@ def _readable(data: bytes):
         return f"{type(exc).__name__}: {first}"
 
 
-def _release_or_empty(course, assignment, name):
+def _release_or_empty(course: str | Path, assignment: str, name: str) -> bytes:
     release = Path(course) / "release" / assignment / name
     if release.is_file():
         return release.read_bytes()
     return nbformat.writes(nbformat.v4.new_notebook()).encode()
 
 
-def collect(course, assignment, student):
+def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str, bytes], list[str]]:
     """What will be graded of ``submitted/<student>/<assignment>/``: ({name: bytes}, notices).
 
     Read without following links (grading/safeio.py): a hand-in folder or notebook that
@@ -123,9 +127,9 @@ def collect(course, assignment, student):
     return files, notes
 
 
-def _messages(nb):
+def _messages(nb: NotebookNode) -> list[str]:
     """One message per kind of breakage, naming the cells it hit."""
-    found = {}
+    found: dict[str, list[str]] = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") != "error":
@@ -139,7 +143,8 @@ def _messages(nb):
     return [f"{m} (cells: {', '.join(dict.fromkeys(cells))})" for m, cells in found.items()]
 
 
-def findings(source_nbs, graded_nbs, notices=()):
+def findings(source_nbs: Mapping[str, NotebookNode], graded_nbs: Mapping[str, NotebookNode],
+             notices: Iterable[str] = ()) -> list[dict[str, str]]:
     """The review rows of one graded submission (nothing is stored here).
 
     ``source_nbs``/``graded_nbs``: {notebook name: NotebookNode}.  Tampering that was
@@ -161,7 +166,8 @@ def findings(source_nbs, graded_nbs, notices=()):
     return rows
 
 
-def record_findings(course, assignment, student, rows, url):
+def record_findings(course: str | Path, assignment: str, student: str,
+                    rows: Sequence[Mapping[str, str]], url: str) -> None:
     """Put a student's findings on the review list and zero the tampered tests.
 
     ``rows``: review rows (kind, tests, reason).  Tests zeroed by an earlier
@@ -169,7 +175,7 @@ def record_findings(course, assignment, student, rows, url):
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    zero = {}
+    zero: dict[str, set[str]] = {}
     for r in rows:
         if r["kind"] == "tamper" and r.get("tests"):
             zero.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())

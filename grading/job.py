@@ -32,6 +32,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 import nbformat
 
@@ -52,8 +53,8 @@ class JobResult:
     student: str
     ok: bool = False
     error: str | None = None
-    notebooks: dict = field(default_factory=dict)     # {name.ipynb: bytes}
-    review_rows: list = field(default_factory=list)   # grading/intake.findings
+    notebooks: dict[str, bytes] = field(default_factory=dict)     # {name.ipynb: bytes}
+    review_rows: list[dict[str, str]] = field(default_factory=list)   # grading/intake.findings
     host: str = ""
     wall_s: float = 0.0
     cpu_s: float | None = None                          # the job's CPU time, if it had the process
@@ -61,7 +62,7 @@ class JobResult:
     log_tail: str = ""
 
     @classmethod
-    def failure(cls, assignment: str, student: str, error: str, **kw) -> "JobResult":
+    def failure(cls, assignment: str, student: str, error: str, **kw: Any) -> JobResult:
         return cls(assignment=assignment, student=student, ok=False, error=error, **kw)
 
 
@@ -85,11 +86,12 @@ def _scratch_course(jobdir: Path, common: dict, assignment: str, student: str, f
 class _Tail(threading.Thread):
     """Reads a pipe to its end, keeping only the last ``LOG_TAIL`` bytes (bounded memory)."""
 
-    def __init__(self, pipe):
+    def __init__(self, pipe: IO[bytes]) -> None:
         super().__init__(daemon=True)
-        self.pipe, self.buf, self.size = pipe, collections.deque(), 0
+        self.pipe, self.size = pipe, 0
+        self.buf: collections.deque[bytes] = collections.deque()
 
-    def run(self):
+    def run(self) -> None:
         while True:
             chunk = self.pipe.read(1 << 16)
             if not chunk:
@@ -103,7 +105,7 @@ class _Tail(threading.Thread):
         return b"".join(self.buf)[-LOG_TAIL:].decode("utf-8", "replace")
 
 
-def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout) -> list[str]:
+def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout: float | None) -> list[str]:
     cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
            f"--CourseDirectory.root={jobdir}", f"--CourseDirectory.db_url=sqlite:///{jobdir / 'gradebook.db'}"]
     if timeout:
@@ -111,7 +113,7 @@ def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout) -> l
     return cmd
 
 
-def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout=None,
+def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout: float | None = None,
             limits: dict | None = None) -> tuple[int, str]:
     """Run ``nbgrader autograde`` on the scratch course in ``jobdir``; (exit status, log tail)."""
     env_common = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
@@ -141,9 +143,10 @@ def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True,
             staging.rmdir()
 
 
-def _supervise(argv, cwd, env, wall_s):
+def _supervise(argv: list[str], cwd: str, env: dict[str, str], wall_s: float) -> tuple[int, str]:
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
+    assert proc.stdout is not None  # stdout=PIPE
     tail = _Tail(proc.stdout)
     tail.start()
     try:
@@ -170,7 +173,7 @@ def gist(error: str | None) -> str:
     return (telling[-1:] or lines[:1] or ["?"])[0][:240]
 
 
-def _kill(proc):
+def _kill(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, 9)
     except OSError:

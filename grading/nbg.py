@@ -4,16 +4,21 @@
 grading/job.py runs it in the sandbox, grading/scale.py records its results.)"""
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Mapping
 
 
 from .errors import NbgraderError  # noqa: E402,F401
+from .forked import Completed
+
+log = logging.getLogger(__name__)
 
 
-def kernel_env(extra=None):
+def kernel_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for nbgrader and the kernels it starts: torch single-threaded."""
     env = dict(os.environ)
     env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
@@ -24,7 +29,8 @@ def kernel_env(extra=None):
     return env
 
 
-def run(course, *args, check=True, quiet=False, extra_env=None):
+def run(course: str | Path, *args: Any, check: bool = True, quiet: bool = False,
+        extra_env: Mapping[str, str] | None = None) -> Completed:
     """``nbgrader ARGS`` in the course directory, with this interpreter's nbgrader.
 
     Forked from a process that has nbgrader imported (grading/forked.py) where
@@ -34,30 +40,30 @@ def run(course, *args, check=True, quiet=False, extra_env=None):
     """
     from . import forked
 
-    args = [str(a) for a in args]
+    args = tuple(str(a) for a in args)
     env = kernel_env(extra_env)
     if forked.available():
         proc = forked.run(args, course, env)
         proc.uncounted_cpu_s = proc.cpu_s
     else:
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=str(course), env=env,
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=str(course), env=env,
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        proc.uncounted_cpu_s = 0.0
+        proc = Completed(done.args, done.returncode, stdout=done.stdout)
     if not quiet:
-        sys.stdout.write(proc.stdout)
+        log.info("%s", proc.stdout.rstrip("\n"))
     if check and proc.returncode != 0:
         raise NbgraderError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
                             + proc.stdout[-4000:])
     return proc
 
 
-def generate_assignment(course, assignment):
+def generate_assignment(course: str | Path, assignment: str) -> Completed:
     return run(course, "generate_assignment", assignment, "--force", quiet=True)
 
 
-def generate_feedback(course, assignment):
+def generate_feedback(course: str | Path, assignment: str) -> Completed:
     return run(course, "generate_feedback", assignment, "--force", quiet=True)
 
 
-def export(course, to):
+def export(course: str | Path, to: str | Path) -> Completed:
     return run(course, "export", "--to", str(Path(to).resolve()), quiet=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 from .errors import NoCourse
 
 
-def find_root(start=None):
+def find_root(start: str | Path | None = None) -> Path:
     """The course root: the nearest folder at or above ``start`` (default: the
     working directory) that holds ``nbgrader_config.py``, as nbgrader finds it."""
     here = Path(start or Path.cwd()).resolve()
@@ -17,6 +17,6 @@ def find_root(start=None):
                      "and notebooks/ (run from the course, or pass --course DIR)")
 
 
-def assignments(root):
+def assignments(root: str | Path) -> list[str]:
     """Assignment ids, in order: one per master notebook ``notebooks/<id>.md``."""
     return sorted(p.stem for p in (Path(root) / "notebooks").glob("*.md"))

@@ -16,16 +16,17 @@ import fcntl
 import io
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, Mapping, Sequence
 
 FIELDS = ["assignment", "student", "notebook", "kind", "tests", "reason"]
 
 
-def path(course):
+def path(course: str | Path) -> Path:
     return Path(course) / "review.csv"
 
 
 @contextmanager
-def _locked(course):
+def _locked(course: str | Path) -> Iterator[None]:
     lock = Path(course) / ".review.lock"
     with open(lock, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -35,7 +36,7 @@ def _locked(course):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def read(course):
+def read(course: str | Path) -> list[dict[str, str]]:
     p = path(course)
     if not p.exists():
         return []
@@ -43,7 +44,8 @@ def read(course):
         return list(csv.DictReader(f))
 
 
-def replace(course, assignment, student, rows):
+def replace(course: str | Path, assignment: str, student: str,
+            rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
     """Replace a student's rows for an assignment; return their previous rows."""
     with _locked(course):
         old = read(course)
@@ -62,12 +64,12 @@ def replace(course, assignment, student, rows):
         return mine
 
 
-def printable(text):
+def printable(text: str) -> str:
     """``text`` with control characters (a student's file name can hold terminal escapes) shown as ?."""
     return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
 
 
-def render(course, assignment=None):
+def render(course: str | Path, assignment: str | None = None) -> str:
     """The review list as text ('' when it is empty)."""
     rows = [r for r in read(course) if assignment is None or r["assignment"] == assignment]
     if not rows:

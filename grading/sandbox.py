@@ -53,7 +53,7 @@ import sysconfig
 from pathlib import Path
 
 from traitlets import Int
-from traitlets.config import Configurable
+from traitlets.config import Config, Configurable
 
 KERNEL_NAME = "course-sandbox"
 INSTALL_HINT = ("bubblewrap is not installed: install it with `apt-get install bubblewrap` "
@@ -118,7 +118,7 @@ class SandboxLimits(Configurable):
         return {name: getattr(self, name) for name in self.trait_names(config=True)}
 
 
-def limits(config=None) -> dict:
+def limits(config: Config | None = None) -> dict:
     """The sandbox limits of a course's configuration (a traitlets Config), as a dict."""
     return SandboxLimits(config=config).as_dict() if config is not None else SandboxLimits().as_dict()
 
@@ -227,7 +227,7 @@ class JobSandbox:
     """The kernelspec, kernel wrapper and socket folder of one job, inside its job folder,
     and the command line that runs the job."""
 
-    def __init__(self, jobdir: Path, limits: dict | None = None):
+    def __init__(self, jobdir: Path, limits: dict | None = None) -> None:
         self.jobdir = Path(jobdir)
         self.limits = dict(SandboxLimits().as_dict(), **(limits or {}))
         self.tools = tools()
@@ -297,6 +297,7 @@ class JobSandbox:
         roots = [str(r) for r in _python_roots()]
         a, sources = [], roots
         if self.mode == "root":
+            assert staging is not None, "root mode stages the Python roots (job.run_job makes the folder)"
             sources = [str(Path(staging) / str(i)) for i in range(len(roots))]
             a += [self.tools["unshare"], "--mount", "--propagation", "private", "--",
                   "/bin/sh", "-c", STAGE_ROOTS, "stage-roots", str(staging), str(len(roots)), *roots,

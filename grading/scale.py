@@ -33,11 +33,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Collection, Iterator, Mapping, Sequence
 
 from . import dispatch, intake, job as job_mod, review, safeio, verdicts
 from .accounting import cpu_seconds
@@ -46,9 +48,10 @@ from .errors import GradingError
 from .gradebook import STATE_TABLE, submission_scores, template_gradebook  # noqa: F401
 from .writer import Writer
 
+log = logging.getLogger(__name__)
 
 
-def _digest(*trees):
+def _digest(*trees: Mapping[str, bytes]) -> str:
     h = hashlib.sha256()
     for tree in trees:
         for rel, data in sorted(tree.items()):
@@ -61,17 +64,17 @@ def _digest(*trees):
 
 @dataclass
 class Summary:
-    graded: list = field(default_factory=list)     # (assignment, student)
-    failed: list = field(default_factory=list)     # (assignment, student, error)
-    flagged: list = field(default_factory=list)    # (assignment, student, reasons)
-    skipped: list = field(default_factory=list)    # (assignment, student)
+    graded: list[tuple[str, str]] = field(default_factory=list)              # (assignment, student)
+    failed: list[tuple[str, str, str | None]] = field(default_factory=list)  # (assignment, student, error)
+    flagged: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (assignment, student, reasons)
+    skipped: list[tuple[str, str]] = field(default_factory=list)             # (assignment, student)
     wall_s: float = 0.0
     cpu_s: float = 0.0
-    job_wall_s: list = field(default_factory=list)
+    job_wall_s: list[float] = field(default_factory=list)
     write_s: float = 0.0                           # time the one writer spent recording
     interrupted: bool = False
 
-    def lines(self):
+    def lines(self) -> list[str]:
         n = len(self.graded)
         out = [f"graded {n}, failed {len(self.failed)}, flagged for review {len(self.flagged)}, "
                f"skipped (already graded, unchanged) {len(self.skipped)}",
@@ -86,7 +89,8 @@ class Summary:
         return out
 
 
-def find_submissions(course, assignments, refused=None):
+def find_submissions(course: str | Path, assignments: Sequence[str],
+                     refused: list[str] | None = None) -> list[tuple[str, str]]:
     """(assignment, student) of every hand-in folder ``submitted/<student>/<assignment>``,
     listed without following links.  A student folder that is a link is still graded (as
     unreadable, zero, with a notice: grading/intake.py); a name that is not a valid id is
@@ -111,7 +115,8 @@ def find_submissions(course, assignments, refused=None):
     return sorted(out, key=lambda x: (assignments.index(x[0]), x[1]))
 
 
-def prepare(course, writer, assignment, sandbox=True, timeout=None):
+def prepare(course: str | Path, writer: Writer, assignment: str, sandbox: bool = True,
+            timeout: float | None = None) -> dict[str, Any]:
     """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
     src = course / "source" / assignment
@@ -126,7 +131,7 @@ def prepare(course, writer, assignment, sandbox=True, timeout=None):
 
 
 @contextlib.contextmanager
-def _alembic_on_path():
+def _alembic_on_path() -> Iterator[None]:
     """nbgrader runs ``alembic`` from PATH when it creates a gradebook: this environment's."""
     old = os.environ.get("PATH", "")
     os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), old])
@@ -137,7 +142,7 @@ def _alembic_on_path():
 
 
 @contextlib.contextmanager
-def _course_lock(course):
+def _course_lock(course: str | Path) -> Iterator[None]:
     """One grading command per course directory at a time (this host)."""
     path = Path(course) / ".grading.lock"
     with open(path, "w") as f:
@@ -148,8 +153,10 @@ def _course_lock(course):
         yield
 
 
-def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=False,
-          out=sys.stdout, progress=None, sandbox=True, timeout=None, students=None):
+def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = None,
+          scheduler: Any = None, db_url: str | None = None, force: bool = False,
+          progress: bool | None = None, sandbox: bool = True, timeout: float | None = None,
+          students: Collection[str] | None = None) -> Summary:
     """Grade every submission ``submitted/<student>/<assignment>/`` of the assignments.
 
     ``jobs``: submissions side by side on this machine (default: the number of cores);
@@ -158,21 +165,26 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
     ``sandbox``: each job in the sandbox (False: trusted submissions only);
     ``timeout``: seconds a cell may run (default: the config's); ``students``: only these.
     Returns a Summary; the gradebook, ``autograded/`` and ``review.csv`` hold the results.
-    """
-    from tqdm import tqdm
 
+    What it has to say goes to this module's logger (``grading.scale``), nothing to a
+    stream: info for the run and each submission, a warning for what is left out or
+    interrupted.  The line that starts the run and the line of each finished submission
+    carry ``progress=(done, total)`` (a ``LogRecord`` attribute), from which the CLI
+    draws its bar on a terminal (grading/console.py).  ``progress`` is accepted for the
+    callers of the time when this function drew the bar itself; it changes nothing.
+    """
     course = Path(course).resolve()
     t0, cpu0 = time.time(), cpu_seconds()
     summary = Summary()
-    refused = []
+    refused: list[str] = []
     todo = find_submissions(course, list(assignments), refused)
     if students is not None:
         todo = [(a, s) for a, s in todo if s in set(students)]
     for line in refused:
-        print(f"skipped {line}", file=out)
+        log.warning("skipped %s", line)
     for a in assignments:
         if not any(x == a for x, _ in todo):
-            print(f"{a}: no submissions", file=out)
+            log.info("%s: no submissions", a)
     if not todo:
         return summary
     if sandbox:
@@ -207,17 +219,12 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
             run = [x for x in todo if x not in summary.skipped]
             where = (f"Dask scheduler {scheduler if isinstance(scheduler, str) else scheduler.scheduler.address}"
                      if scheduler else f"{jobs or os.cpu_count()} jobs")
-            print(f"grading {len(run)} submissions on {where}"
-                  + (f" ({len(summary.skipped)} already graded and unchanged)" if summary.skipped else ""),
-                  file=out, flush=True)
-
-            # progress=None: a bar on a terminal, one line per submission otherwise (logs, CI)
-            bar = tqdm(total=len(run), unit="sub", file=sys.stderr, dynamic_ncols=True,
-                       disable=True if progress is False else (False if progress else None))
-            bar_on = not bar.disable
+            log.info("grading %d submissions on %s%s", len(run), where,
+                     f" ({len(summary.skipped)} already graded and unchanged)" if summary.skipped else "",
+                     extra={"progress": (0, len(run))})
             finished = []
 
-            def done(result):
+            def done(result: job_mod.JobResult) -> None:
                 a, s = result.assignment, result.student
                 stamp = files[a, s].get("timestamp.txt")
                 if result.ok:
@@ -238,12 +245,10 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
                 if not result.ok:
                     writer.failed(a, s, digests[a, s], result.error, result, stamp)
                     summary.failed.append((a, s, result.error))
-                bar.update(1)
                 finished.append((a, s))
-                if not bar_on:
-                    status = "graded" if result.ok else "FAILED"
-                    print(f"[{len(finished)}/{len(run)}] {status} {s}/{a} ({result.wall_s or 0:.0f} s)",
-                          file=out, flush=True)
+                log.log(logging.INFO if result.ok else logging.WARNING, "[%d/%d] %s %s/%s (%.0f s)",
+                        len(finished), len(run), "graded" if result.ok else "FAILED", s, a,
+                        result.wall_s or 0, extra={"progress": (len(finished), len(run))})
 
             try:
                 if scheduler:
@@ -252,15 +257,13 @@ def grade(course, assignments, jobs=None, scheduler=None, db_url=None, force=Fal
                     dispatch.run_local(jobs or os.cpu_count() or 1, run, common, files, done)
             except KeyboardInterrupt:
                 summary.interrupted = True
-                print("\ninterrupted: what was recorded stays; run again to resume", file=out)
-            finally:
-                bar.close()
+                log.warning("\ninterrupted: what was recorded stays; run again to resume")
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
     summary.cpu_s += cpu_seconds() - cpu0  # this process (the writer) and its children
     for line in summary.lines():
-        print(line, file=out)
+        log.info("%s", line)
     return summary
 
 

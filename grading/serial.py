@@ -6,35 +6,38 @@ assignment's checks from the reference solution's graded run.
 """
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 
 from . import job as job_mod, scale, verdicts
 from .errors import NbgraderError
 
+log = logging.getLogger(__name__)
 
-def autograde(course, assignment, student=None, force=True, sandbox=True, timeout=None, out=None):
+
+def autograde(course: str | Path, assignment: str, student: str | None = None, force: bool = True,
+              sandbox: bool = True, timeout: float | None = None) -> scale.Summary:
     """Grade one assignment's submissions (all, or one student's), one at a time.
 
     The serial grader is the parallel one with one job: every submission is read by
     the grading command, graded in its own sandboxed job and recorded by the one
     writer (grading/scale.py).  Returns the Summary; raises NbgraderError if a
-    submission could not be graded at all.
+    submission could not be graded at all.  What it has to say goes to the logger
+    ``grading.scale``.
     """
-    import io
-
-    buf = io.StringIO()
-    summary = scale.grade(course, [assignment], jobs=1, force=force, progress=False, sandbox=sandbox,
-                          timeout=timeout, students=[student] if student else None, out=out or buf)
+    summary = scale.grade(course, [assignment], jobs=1, force=force, sandbox=sandbox,
+                          timeout=timeout, students=[student] if student else None)
     if summary.failed:
-        raise NbgraderError("; ".join(f"{s}/{a}: {e[-2000:]}" for a, s, e in summary.failed))
+        raise NbgraderError("; ".join(f"{s}/{a}: {(e or '?')[-2000:]}" for a, s, e in summary.failed))
     return summary
 
 
-def record(course, assignment, sandbox=True, timeout=None, out=sys.stdout):
+def record(course: str | Path, assignment: str, sandbox: bool = True,
+           timeout: float | None = None) -> Path:
     """Make ``expected/<assignment>.json``: grade the source notebooks (the reference
     solution) through the same sandboxed job, and keep what each test cell checked
-    (grading/verdicts.py).  Returns the record's path."""
+    (grading/verdicts.py).  Returns the record's path; the line that says what was
+    recorded goes to this module's logger."""
     import json
 
     import nbformat
@@ -64,8 +67,8 @@ def record(course, assignment, sandbox=True, timeout=None, out=sys.stdout):
                        "notebooks": entries}, indent=1, sort_keys=True)
     path.write_text(text + "\n")
     n = sum(len(c) for e in entries.values() for c in e["cells"].values())
-    print(f"recorded {n} checks of {sum(len(e['cells']) for e in entries.values())} test cells "
-          f"in {path.relative_to(course)} ({result.wall_s:.0f} s)", file=out)
+    log.info("recorded %d checks of %d test cells in %s (%.0f s)", n,
+             sum(len(e["cells"]) for e in entries.values()), path.relative_to(course), result.wall_s)
     return path
 
 

@@ -35,9 +35,13 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 REPORT_MIME = "application/vnd.mi-course.check+json"   # = helpers.checks.REPORT_MIME
 VERDICT_KEY = "mi_course"                              # output metadata of the grader's own notes
@@ -48,7 +52,7 @@ MAX_REPORTS = 2000                                     # per cell; more is a flo
 from .errors import RecordError  # noqa: E402,F401
 
 
-def record_path(course, assignment) -> Path:
+def record_path(course: str | Path, assignment: str) -> Path:
     return Path(course) / "expected" / f"{assignment}.json"
 
 
@@ -68,7 +72,7 @@ def source_digest(source_bytes: bytes) -> str:
     return h.hexdigest()
 
 
-def load_record(course, assignment) -> dict:
+def load_record(course: str | Path, assignment: str) -> dict:
     """{notebook name: {grade_id: [check, ...]}}; RecordError if missing or stale."""
     path = record_path(course, assignment)
     if not path.is_file():
@@ -85,7 +89,7 @@ def load_record(course, assignment) -> dict:
 
 # --- reading reports -------------------------------------------------------------------------
 
-def _number(v):
+def _number(v: object) -> Any:
     """A JSON value of a report as float / nested lists of floats; ValueError otherwise."""
     if isinstance(v, bool):
         return float(v)
@@ -98,7 +102,7 @@ def _number(v):
     raise ValueError(f"not a number: {type(v).__name__}")
 
 
-def reports(cell) -> list[dict]:
+def reports(cell: NotebookNode) -> list[dict]:
     """The well-formed reports among a cell's outputs (anything malformed is ignored)."""
     out = []
     for o in cell.get("outputs", []):
@@ -125,24 +129,24 @@ def reports(cell) -> list[dict]:
     return out
 
 
-def _flat(v):
+def _flat(v: Any) -> list[Any]:
     if isinstance(v, list):
         return [x for item in v for x in _flat(item)]
     return [v]
 
 
-def _shape(v):
+def _shape(v: Any) -> list[int]:
     return [len(v)] + _shape(v[0]) if isinstance(v, list) and v else ([0] if isinstance(v, list) else [])
 
 
-def _fmt(v):
+def _fmt(v: Any) -> str:
     f = _flat(v)
     if len(f) == 1:
         return f"{f[0]:.6g}"
     return "[" + ", ".join(f"{x:.4g}" for x in f[:6]) + (", ..." if len(f) > 6 else "") + "]"
 
 
-def judge(check: dict, value) -> str | None:
+def judge(check: dict, value: Any) -> str | None:
     """None if ``value`` passes the recorded ``check``, else a sentence for the student."""
     what, kind, spec = check["what"], check["kind"], check.get("spec") or {}
     hint = spec.get("hint") or ""
@@ -190,7 +194,7 @@ class Verdict:
     review: list = field(default_factory=list)     # for the instructor's review list
 
 
-def decide(cell, checks: list | None) -> Verdict:
+def decide(cell: NotebookNode, checks: list | None) -> Verdict:
     """The verdict of one code test cell from its outputs and its recorded ``checks``."""
     messages, review = [], []
     for o in cell.get("outputs", []):
@@ -206,7 +210,7 @@ def decide(cell, checks: list | None) -> Verdict:
     if checks is None:
         # no record for this cell (a test without checks): the in-kernel outcome, errors only
         return Verdict(not messages, messages, review)
-    got = {}
+    got: dict[str, list[dict]] = {}
     for r in reports(cell):
         got.setdefault(r["what"], []).append(r)
     for check in checks:
@@ -223,11 +227,11 @@ def decide(cell, checks: list | None) -> Verdict:
     return Verdict(not messages, list(dict.fromkeys(messages)), review)
 
 
-def is_test_cell(cell) -> bool:
+def is_test_cell(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
 
 
-def decide_notebook(nb, record_cells: dict) -> dict:
+def decide_notebook(nb: NotebookNode, record_cells: dict) -> dict[str, Verdict]:
     """{grade_id: Verdict} for every code test cell of a graded notebook."""
     out = {}
     for cell in nb.cells:
@@ -237,7 +241,7 @@ def decide_notebook(nb, record_cells: dict) -> dict:
     return out
 
 
-def annotate(nb, verdicts: dict) -> None:
+def annotate(nb: NotebookNode, verdicts: dict[str, Verdict]) -> None:
     """Put the grader's verdict into each test cell as its last output, for the feedback,
     and drop the raw reports (they are for the grader)."""
     import nbformat
@@ -262,7 +266,7 @@ def annotate(nb, verdicts: dict) -> None:
 class CourseSaveAutoGrades(SaveAutoGrades):
     """nbgrader's SaveAutoGrades, scoring code test cells by ``resources["mi_course_verdicts"]``."""
 
-    def _add_score(self, cell, resources):
+    def _add_score(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
         verdicts = resources.get("mi_course_verdicts")
         if verdicts is None or not is_test_cell(cell):
             return super()._add_score(cell, resources)
@@ -277,7 +281,7 @@ class CourseSaveAutoGrades(SaveAutoGrades):
 
 # --- making the record -----------------------------------------------------------------------
 
-def record_from_graded(graded_nb, source_bytes: bytes) -> dict:
+def record_from_graded(graded_nb: NotebookNode, source_bytes: bytes) -> dict:
     """The record of one notebook from the reference solution's graded run.
 
     RecordError unless every test cell passed in the kernel (no error, no execute_result),
@@ -294,7 +298,7 @@ def record_from_graded(graded_nb, source_bytes: bytes) -> dict:
             problems.append(f"{gid}: the reference solution's run has an {o.get('output_type')} "
                             f"({o.get('ename', '')}: {str(o.get('evalue', ''))[:300]})")
             continue
-        checks = {}
+        checks: dict[str, dict] = {}
         for r in reports(cell):
             if r["error"] or r["value"] is None:
                 problems.append(f"{gid}: check {r['what']!r} reported no value ({r['error']})")
@@ -319,7 +323,7 @@ class DecideVerdicts(NbGraderPreprocessor):
     """Decide and annotate verdicts inside an nbgrader pipeline (``resources["mi_course_record"]``
     holds the record of this notebook's cells); a no-op without a record."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         rec = resources.get("mi_course_record")
         if rec is None:
             return nb, resources

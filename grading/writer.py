@@ -8,17 +8,44 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import intake, verdicts
 from .course import coursedir
 from .sanitize import sanitize_notebook
 from .gradebook import _state_table
 
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
+
+    from .job import JobResult
+
+
+LOGS = ".grading/logs"   # nbgrader's output of each submission's last job, instructor side
+
+
+def log_path(course: str | Path, assignment: str, student: str) -> Path:
+    """Where the log of a submission's last grading job is kept:
+    ``.grading/logs/<assignment>/<student>.log`` (ids are valid: grading/safeio.valid_id)."""
+    return Path(course) / LOGS / assignment / f"{student}.log"
+
+
+def keep_log(course: str | Path, result: JobResult) -> Path:
+    """Keep a job's log, all that the job took back of nbgrader's output (its last
+    ``job.LOG_TAIL`` bytes), replacing that of an earlier run; returns its path.  The
+    result's error and the run's summary keep only its gist (job.gist)."""
+    path = log_path(course, result.assignment, result.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(result.log_tail or "", encoding="utf-8", errors="replace")
+    tmp.replace(path)
+    return path
+
 
 class Writer:
     """The one process that writes to the gradebook and to ``autograded/``."""
 
-    def __init__(self, course, db_url=None):
+    def __init__(self, course: str | Path, db_url: str | None = None) -> None:
         from nbgrader.api import Gradebook
         from sqlalchemy import create_engine
 
@@ -32,10 +59,10 @@ class Writer:
         self.table = _state_table()
         self.table.metadata.create_all(self.engine)
 
-    def close(self):
+    def close(self) -> None:
         self.engine.dispose()
 
-    def state(self):
+    def state(self) -> dict[tuple[str, str], tuple[str, str]]:
         """{(assignment, student): (digest, status)} of earlier runs."""
         from sqlalchemy import select
 
@@ -44,7 +71,8 @@ class Writer:
             return {(r.assignment, r.student): (r.digest, r.status)
                     for r in conn.execute(select(t.c.assignment, t.c.student, t.c.digest, t.c.status))}
 
-    def _set_state(self, assignment, student, digest, status, detail=None, result=None):
+    def _set_state(self, assignment: str, student: str, digest: str, status: str,
+                   detail: str | None = None, result: JobResult | None = None) -> None:
         from sqlalchemy import delete
 
         t = self.table
@@ -56,9 +84,12 @@ class Writer:
             conn.execute(delete(t).where(t.c.assignment == assignment, t.c.student == student))
             conn.execute(t.insert().values(**row))
 
-    def failed(self, assignment, student, digest, error, result=None, timestamp=None):
+    def failed(self, assignment: str, student: str, digest: str, error: str | None,
+               result: JobResult | None = None, timestamp: bytes | None = None) -> None:
         """Record a failed job as a failed serial autograde leaves it: the submission in
         the gradebook (without new scores) and no autograded folder."""
+        if result is not None:
+            keep_log(self.course, result)
         try:
             self._register(assignment, student, timestamp)
         finally:
@@ -68,7 +99,7 @@ class Writer:
             shutil.rmtree(dest, ignore_errors=True)
             self._set_state(assignment, student, digest, "failed", error, result)
 
-    def _register(self, a, s, timestamp=None):
+    def _register(self, a: str, s: str, timestamp: bytes | None = None) -> list[str]:
         """What nbgrader autograde's init_assignment does to the gradebook before it
         runs anything: the student and the submission (with its timestamp, the bytes of
         the hand-in's timestamp.txt).  Returns the assignment's notebook names."""
@@ -94,7 +125,7 @@ class Writer:
                 gb.update_or_create_submission(a, s)
             return [nb.name for nb in assignment.notebooks]
 
-    def _fresh_dir(self, student, assignment):
+    def _fresh_dir(self, student: str, assignment: str) -> Path:
         """``autograded/<student>/`` as a real folder of the writer's (a link there is removed)."""
         top = Path(self.cd.format_path(self.cd.autograded_directory, ".", ".")).resolve()
         top.mkdir(parents=True, exist_ok=True)
@@ -104,7 +135,8 @@ class Writer:
         parent.mkdir(exist_ok=True)
         return parent / assignment
 
-    def record(self, result, digest, notices=(), record_cells=None, timestamp=None):
+    def record(self, result: JobResult, digest: str, notices: Iterable[str] = (),
+               record_cells: dict[str, Any] | None = None, timestamp: bytes | None = None) -> list[str]:
         """Record one job's result; return the reasons to review it ([] if none).
 
         ``record_cells``: {notebook name: {grade_id: checks}}, the instructor-side record
@@ -114,6 +146,7 @@ class Writer:
         from nbgrader.preprocessors import AssignLatePenalties
 
         a, s = result.assignment, result.student
+        keep_log(self.course, result)
         known = self._register(a, s, timestamp)
         config = self.cd.config
         permissions = int(str(nbg_permissions(self.cd)), 8)
@@ -169,7 +202,7 @@ class Writer:
         return review
 
 
-def nbg_permissions(cd):
+def nbg_permissions(cd: CourseDirectory) -> Any:
     """The file mode nbgrader gives autograded files (``BaseConverter.permissions``)."""
     for section in ("Autograde", "BaseConverter"):
         if "permissions" in cd.config.get(section, {}):

@@ -23,6 +23,11 @@ step: batch indices are drawn in chunks, and the best checkpoints are kept with
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:   # names for annotations only: torch is imported when a function runs
+    import torch
+    from torch import nn
 
 
 class StackedMLP:
@@ -46,7 +51,8 @@ class StackedMLP:
 
     ACTIVATIONS = ("relu", "elu")
 
-    def __init__(self, K, sizes, seeds, device="cpu", dtype=None, activation="elu"):
+    def __init__(self, K: int, sizes: Sequence[int], seeds: Sequence[int], device: Any = "cpu",
+                 dtype: torch.dtype | None = None, activation: str = "elu") -> None:
         import torch
 
         if activation not in self.ACTIVATIONS:
@@ -57,8 +63,8 @@ class StackedMLP:
             raise ValueError(f"need one seed per network: K = {K}, got {len(seeds)} seeds")
         dtype = dtype or torch.get_default_dtype()
         self.K, self.sizes = K, tuple(sizes)
-        weights = [[] for _ in sizes[1:]]
-        biases = [[] for _ in sizes[1:]]
+        weights: list[list[torch.Tensor]] = [[] for _ in sizes[1:]]
+        biases: list[list[torch.Tensor]] = [[] for _ in sizes[1:]]
         for seed in seeds:
             g = torch.Generator().manual_seed(int(seed))
             for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -68,10 +74,10 @@ class StackedMLP:
         self.weights = [torch.stack(w).to(device).requires_grad_() for w in weights]
         self.biases = [torch.stack(b).to(device).requires_grad_() for b in biases]
 
-    def parameters(self):
+    def parameters(self) -> list[torch.Tensor]:
         return [p for pair in zip(self.weights, self.biases) for p in pair]
 
-    def __call__(self, z):
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
         """t for each network: z of shape (K, m, sizes[0]) -> (K, m)."""
         import torch
         from torch.nn import functional as F
@@ -89,7 +95,7 @@ class StackedMLP:
         # against 0.06 ms for the product and sum, forward and both gradients alike).
         return torch.linalg.vecdot(h, w_out.transpose(1, 2)) + b_out[:, :, 0]
 
-    def module(self, k):
+    def module(self, k: int) -> nn.Sequential:
         """Network k as a plain ``nn.Sequential`` (a copy of its current parameters)."""
         import torch
         from torch import nn
@@ -106,7 +112,7 @@ class StackedMLP:
         return nn.Sequential(*layers)
 
 
-def keep_freed_memory(limit_mb=256):
+def keep_freed_memory(limit_mb: int = 256) -> bool:
     """Let this process's C allocator keep freed blocks of up to ``limit_mb`` MiB.
 
     A batched step allocates activations of about a megabyte each (K = 16 networks,
@@ -133,7 +139,7 @@ def keep_freed_memory(limit_mb=256):
     return bool(mallopt(M_MMAP_THRESHOLD, limit)) and bool(mallopt(M_TRIM_THRESHOLD, limit))
 
 
-def _batched(fn, K):
+def _batched(fn: Callable[..., Any], K: int) -> Callable[..., Any]:
     """fn applied to each of K networks' rows: vmap, or a loop if fn cannot be vmapped."""
     import torch
 
@@ -155,7 +161,8 @@ def _batched(fn, K):
     return apply
 
 
-def draw_indices(generators, n, steps, batch_size, device):
+def draw_indices(generators: Sequence[torch.Generator], n: int, steps: int, batch_size: int,
+                 device: Any) -> torch.Tensor:
     """Indices for ``steps`` steps: joint rows, then the rows of X' and of Y', each
     uniform with replacement, from each network's own generator; shape (K, steps, 3, B)."""
     import torch
@@ -194,8 +201,10 @@ class BatchedTrainer:
         step's large activations to the system and faults them in again on the next.
     """
 
-    def __init__(self, X, Y, loss_fn, seeds, hidden=(100, 100), activation="elu", lr=1e-3,
-                 state0=0.0, fused=True, compile=False, keep_memory=True):
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor, loss_fn: Callable[..., Any], seeds: Sequence[int],
+                 hidden: Sequence[int] = (100, 100), activation: str = "elu", lr: float = 1e-3,
+                 state0: float = 0.0, fused: bool = True, compile: bool = False,
+                 keep_memory: bool = True) -> None:
         import torch
 
         if keep_memory:
@@ -230,7 +239,7 @@ class BatchedTrainer:
         t_joint, t_marg = self._t_pairs(self.X, self.Y, idx[:, 0], idx[:, 1], idx[:, 2])
         return self.loss_fn(t_joint, t_marg, state)
 
-    def step(self, idx):
+    def step(self, idx: torch.Tensor) -> torch.Tensor:
         """One Adam step of every network on the batches idx, shape (K, 3, B)."""
         self.optimizer.zero_grad(set_to_none=True)
         try:
@@ -249,8 +258,9 @@ class BatchedTrainer:
         self.n_iter += 1
         return loss.detach()
 
-    def train(self, iters, batch_size, chunk=100, X_val=None, Y_val=None, estimate_fn=None,
-              eval_every=0, progress=None):
+    def train(self, iters: int, batch_size: int, chunk: int = 100, X_val: torch.Tensor | None = None,
+              Y_val: torch.Tensor | None = None, estimate_fn: Callable[..., Any] | None = None,
+              eval_every: int = 0, progress: Any = None) -> torch.Tensor:
         """Train for ``iters`` steps; return the summed losses per network (on the device).
 
         With ``X_val, Y_val, estimate_fn`` and ``eval_every`` (early stopping on held-out
@@ -263,6 +273,9 @@ class BatchedTrainer:
 
         total = torch.zeros(self.K, device=self.device)
         keep_best = eval_every and X_val is not None
+        if keep_best and (Y_val is None or estimate_fn is None):
+            # (found by mypy: without them the first evaluation failed, eval_every steps in)
+            raise ValueError("early stopping needs X_val, Y_val and estimate_fn")
         if keep_best:
             best = [p.detach().clone() for p in self.net.parameters()]
             best_val = torch.full((self.K,), -math.inf, device=self.device)
@@ -275,6 +288,7 @@ class BatchedTrainer:
                 total += self.step(idx[:, j])
                 done += 1
                 if keep_best and done % eval_every == 0:
+                    assert X_val is not None and Y_val is not None and estimate_fn is not None
                     val = self.estimate(X_val, Y_val, estimate_fn)
                     history.append(val)
                     better = val > best_val  # NaN is never better
@@ -291,7 +305,8 @@ class BatchedTrainer:
             self.val_history = torch.stack(history, dim=1) if history else None
         return total
 
-    def estimate(self, X, Y, estimate_fn, resamplings=1, seed=0):
+    def estimate(self, X: torch.Tensor, Y: torch.Tensor, estimate_fn: Callable[..., Any],
+                 resamplings: int = 1, seed: int = 0) -> Any:
         """``estimate_fn(t_joint, t_marg)`` of each network on the pairs (X[k], Y[k]), shape
         (K,): t_marg on (X[k], Y[k][perm]) for ``resamplings`` random permutations."""
         import torch

@@ -30,6 +30,10 @@ from __future__ import annotations
 
 import math
 import os
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:   # names for annotations only: torch is imported when a check runs
+    import torch
 
 REPORT_MIME = "application/vnd.mi-course.check+json"
 
@@ -39,23 +43,23 @@ class _Reference:
 
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "REFERENCE"
 
-    def __reduce__(self):
+    def __reduce__(self) -> str:
         return "REFERENCE"
 
 
 REFERENCE = _Reference()
 
 
-def reporting():
+def reporting() -> bool:
     """Whether checks report to the grader (autograding or recording), not only assert."""
     return (os.environ.get("NBGRADER_EXECUTION") == "autograde"
             or os.environ.get("COURSE_RECORD") == "1")
 
 
-def plain(value, what="the value"):
+def plain(value: Any, what: str = "the value") -> float | list[Any]:
     """``value`` as built-in Python numbers (a float, or nested lists of floats).
 
     Accepts only exact built-in types: bool, int, float, numpy scalars and arrays,
@@ -85,7 +89,7 @@ def plain(value, what="the value"):
                          f"{t.__module__}.{t.__qualname__}")
 
 
-def _json_value(v):
+def _json_value(v: Any) -> Any:
     """Floats (nested) with NaN and infinities as strings, for strict JSON."""
     if isinstance(v, list):
         return [_json_value(x) for x in v]
@@ -94,7 +98,7 @@ def _json_value(v):
     return v
 
 
-def report(kind, what, value=None, **spec):
+def report(kind: str, what: str, value: Any = None, **spec: Any) -> None:
     """Report one check to the grader (only while autograding or recording).
 
     ``what`` names the check and must be the same on every run: never put a
@@ -116,8 +120,8 @@ def report(kind, what, value=None, **spec):
     display({REPORT_MIME: payload}, raw=True)
 
 
-def _as_float(value, what):
-    got = plain(value, what)
+def _as_float(value: Any, what: str) -> float:
+    got: Any = plain(value, what)
     if isinstance(got, list):
         flat = _flatten(got)
         if len(flat) != 1:
@@ -126,18 +130,19 @@ def _as_float(value, what):
     return got
 
 
-def _flatten(v):
+def _flatten(v: Any) -> list[Any]:
     if isinstance(v, list):
         return [x for item in v for x in _flatten(item)]
     return [v]
 
 
-def _short(value, limit=80):
+def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def check_close(value, expected, what, atol=1e-6, rtol=1e-6, hint=""):
+def check_close(value: Any, expected: Any, what: str, atol: float = 1e-6, rtol: float = 1e-6,
+                hint: str = "") -> None:
     """Assert that ``value`` is a finite number close to ``expected``.
 
     ``expected=REFERENCE`` (hidden tests): the reference solution's value, known
@@ -186,7 +191,7 @@ def _check_close_array(got, expected, what, atol, rtol, hint):
         raise AssertionError(f"{what}: expected {_short(exp)}, got {_short(got)}. {hint}".rstrip())
 
 
-def check_finite(value, what, hint=""):
+def check_finite(value: Any, what: str, hint: str = "") -> None:
     """Assert that ``value`` is a finite number."""
     report("finite", what, value, hint=hint)
     got = _as_float(value, what)
@@ -194,7 +199,7 @@ def check_finite(value, what, hint=""):
         raise AssertionError(f"{what}: expected a finite number, got {got}. {hint}".rstrip())
 
 
-def check_estimate(estimate, truth, tol, what="the estimate", hint=""):
+def check_estimate(estimate: Any, truth: Any, tol: Any, what: str = "the estimate", hint: str = "") -> None:
     """Assert that a trained estimate lies within ``tol`` nats of the truth."""
     report("estimate", what, estimate, truth=truth, tol=tol, hint=hint)
     got = _as_float(estimate, what)
@@ -209,14 +214,14 @@ def check_estimate(estimate, truth, tol, what="the estimate", hint=""):
         )
 
 
-def check_true(condition, what, hint=""):
+def check_true(condition: Any, what: str, hint: str = "") -> None:
     """Assert that ``condition`` (a bool the test computed) holds; ``what`` says what it means."""
     report("true", what, condition, hint=hint)
     if plain(condition, what) != 1.0:
         raise AssertionError(f"{what}. {hint}".rstrip(". ") + ("." if not hint else ""))
 
 
-def check_between(value, low, high, what, hint=""):
+def check_between(value: Any, low: Any, high: Any, what: str, hint: str = "") -> None:
     """Assert that ``value`` is a finite number with ``low <= value <= high``."""
     report("between", what, value, low=low, high=high, hint=hint)
     got = _as_float(value, what)
@@ -225,7 +230,8 @@ def check_between(value, low, high, what, hint=""):
                              f"got {got:.6g}. {hint}".rstrip())
 
 
-def dv_grading_run(DVTrainer, Net, rho, seed, epochs=100, n=1000, batch_size=100, lr=1e-3):
+def dv_grading_run(DVTrainer: Callable[..., Any], Net: Callable[[], torch.nn.Module], rho: float, seed: int,
+                   epochs: int = 100, n: int = 1000, batch_size: int = 100, lr: float = 1e-3) -> Any:
     """The fixed procedure behind notebook 01's trainer tests.
 
     Draws n samples of the bivariate Gaussian with correlation ``rho`` and an
@@ -247,7 +253,7 @@ def dv_grading_run(DVTrainer, Net, rho, seed, epochs=100, n=1000, batch_size=100
     return trainer.step(epochs)
 
 
-def coin_channel_mi(rho):
+def coin_channel_mi(rho: float) -> float:
     """I(X ^ Y) in nats for a fair coin X = +-1 and Y = X + sigma N(0, 1), where sigma
     is chosen so that corr(X, Y) = rho, that is sigma = sqrt(1 / rho^2 - 1).
 
@@ -264,7 +270,8 @@ def coin_channel_mi(rho):
     return h_y - 0.5 * math.log(2 * math.pi * math.e * sigma**2)
 
 
-def mine_grading_run(MINETrainer, Net, rho, seed, epochs=100, n=1000, data="gaussian"):
+def mine_grading_run(MINETrainer: Callable[..., Any], Net: Callable[[], torch.nn.Module], rho: float, seed: int,
+                     epochs: int = 100, n: int = 1000, data: str = "gaussian") -> Any:
     """The fixed procedure behind notebook 02's trainer tests.
 
     Draws n samples of (X, Y) from ``seed``: with ``data="gaussian"`` the
@@ -295,8 +302,8 @@ def mine_grading_run(MINETrainer, Net, rho, seed, epochs=100, n=1000, data="gaus
     return trainer.step(epochs)
 
 
-def minee_grading_run(MINEETrainer, rho, seed, epochs=60, n=1000, d=1, n_=None,
-                      reference="uniform"):
+def minee_grading_run(MINEETrainer: Callable[..., Any], rho: float, seed: int, epochs: int = 60, n: int = 1000,
+                      d: int = 1, n_: int | None = None, reference: str = "uniform") -> Any:
     """The fixed procedure behind notebook 03's trainer tests.
 
     Draws n samples of d-dimensional X and Y with componentwise correlation
@@ -319,7 +326,7 @@ def minee_grading_run(MINEETrainer, rho, seed, epochs=60, n=1000, d=1, n_=None,
     return trainer.step(epochs)
 
 
-def mixture_divergence(mu=1.5, s=0.5):
+def mixture_divergence(mu: float = 1.5, s: float = 0.5) -> float:
     """D(P || N(0, I)) in nats for the 2-d mixture P = 1/2 N((mu, 0), s^2 I) + 1/2 N((-mu, 0), s^2 I).
 
     Not the Gaussian formula of P's covariance diag(mu^2 + s^2, s^2): P is not Gaussian,
@@ -337,7 +344,8 @@ def mixture_divergence(mu=1.5, s=0.5):
     return cross - h
 
 
-def dv_samples(n, seed, data="gaussian", rho=0.9, mu=1.5, s=0.5):
+def dv_samples(n: int, seed: int, data: str = "gaussian", rho: float = 0.9, mu: float = 1.5,
+               s: float = 0.5) -> torch.Tensor:
     """n samples of P_Z for notebook 01's hidden tests, as a float32 tensor (n, 2).
 
     ``data="gaussian"``: the bivariate Gaussian with correlation ``rho``, whose
@@ -358,7 +366,7 @@ def dv_samples(n, seed, data="gaussian", rho=0.9, mu=1.5, s=0.5):
     return torch.tensor(Z, dtype=torch.float32)
 
 
-def reference_dv(t, t_ref):
+def reference_dv(t: torch.Tensor, t_ref: torch.Tensor) -> float:
     """The DV value mean(t) - log mean exp(t_ref) in float64, from plain tensors of t's values."""
     import torch
 
@@ -367,8 +375,9 @@ def reference_dv(t, t_ref):
     return float(t.mean() - (torch.logsumexp(t_ref, 0) - math.log(t_ref.numel())))
 
 
-def dv_trained_run(DVTrainer, Net, seed, data="gaussian", epochs=100, n=1000, n_fresh=10000,
-                   batch_size=100, lr=1e-3, **kwargs):
+def dv_trained_run(DVTrainer: Callable[..., Any], Net: Callable[[], torch.nn.Module], seed: int,
+                   data: str = "gaussian", epochs: int = 100, n: int = 1000, n_fresh: int = 10000,
+                   batch_size: int = 100, lr: float = 1e-3, **kwargs: Any) -> tuple[Any, float, float]:
     """The fixed procedure behind notebook 01's hidden trainer tests.
 
     Trains a fresh ``Net()`` with ``DVTrainer`` on n samples Z of ``dv_samples(data=...)``
@@ -402,7 +411,7 @@ def dv_trained_run(DVTrainer, Net, seed, data="gaussian", epochs=100, n=1000, n_
     return reported, recomputed, held_out
 
 
-def meta_device_problem(call):
+def meta_device_problem(call: Callable[[], Any]) -> str:
     """What goes wrong with devices when ``call()`` runs a student's code on tensors of
     the "meta" device; "" when nothing does.
 
@@ -429,8 +438,8 @@ def meta_device_problem(call):
     return ""
 
 
-def mine_paper_grading_run(Mine, loss, seed, data="gaussian", iters=1000, n=2000,
-                           batch_size=100):
+def mine_paper_grading_run(Mine: Callable[..., Any], loss: str, seed: int, data: str = "gaussian",
+                           iters: int = 1000, n: int = 2000, batch_size: int = 100) -> Any:
     """The fixed procedure behind notebook 04's ``Mine.optimize`` tests.
 
     Draws 2n pairs from ``seed`` (n to train on, n held out): with
@@ -472,7 +481,7 @@ def mine_paper_grading_run(Mine, loss, seed, data="gaussian", iters=1000, n=2000
 # every CPU machine has it, and mixing it with a (non-scalar) CPU tensor
 # raises, as mixing a CUDA tensor with a CPU one does.
 
-def _meta(value):
+def _meta(value: Any) -> Any:
     import torch
 
     if type(value) in (torch.Tensor, torch.nn.Parameter):
@@ -480,7 +489,7 @@ def _meta(value):
     return value
 
 
-def _results_on(value, device_type):
+def _results_on(value: Any, device_type: str) -> bool:
     """Whether every tensor in a result (a tensor, or a tuple or list of them) is on the device."""
     import torch
 
@@ -494,7 +503,7 @@ def _results_on(value, device_type):
 _MIXED = ("expected device meta", "on the same device", "not on the expected device")
 
 
-def follows_device(fn, *args, **kwargs):
+def follows_device(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     """Whether ``fn(*args, **kwargs)`` keeps its tensors on the device of its tensor arguments.
 
     Runs ``fn`` with every tensor argument moved to the "meta" device (and
@@ -542,11 +551,11 @@ def follows_device(fn, *args, **kwargs):
 WATCHED = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "numpy.testing",
            "torch", "torch.nn", "torch.nn.functional", "torch.linalg", "torch.optim",
            "helpers", "helpers.checks", "helpers.data")
-_SEAL = {}
+_SEAL = {}  # type: dict[str, Any]
 # One entry per seal() call: (the call's number, a fingerprint of what it recorded).
 # Kept apart from _SEAL, so that editing the record or clearing it and sealing again
 # shows.  (A kernel can reach this too: the grader's scan reports any code that names it.)
-_SEALS = []
+_SEALS = []  # type: list[tuple[int, int]]
 IPYTHON_SWAPS = ("input", "raw_input", "getpass", "display", "get_ipython", "exit", "quit")
 
 
@@ -596,7 +605,7 @@ def _fingerprint(record):
     return hash(frozenset(items)) ^ len(items)
 
 
-def seal(namespace=None):
+def seal(namespace: dict[str, Any] | None = None) -> None:
     """Record the test machinery as the locked setup cell leaves it (call it there)."""
     import sys
 
@@ -678,7 +687,7 @@ def _in_cwd(path):
     return os.path.realpath(path).startswith(here + os.sep)
 
 
-def integrity_problems():
+def integrity_problems() -> list[str]:
     """What changed since seal() (a list of sentences; empty when nothing did)."""
     import sys
 

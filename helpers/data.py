@@ -1,17 +1,23 @@
 """Gaussian data with known mutual information."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    # a Generator, or a seed for one (np.random.default_rng's argument)
+    Rng = np.random.Generator | int | None
 
 #: The seed chapter's seed.
 SEED = 0
 
 
-def _rng(rng):
+def _rng(rng: Rng) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
-def bivariate_gaussian(rho, n, rng=None):
+def bivariate_gaussian(rho: float, n: int, rng: Rng = None) -> np.ndarray:
     """Draw n samples of (X, Y), zero mean, unit variances, correlation rho.
 
     Parameters
@@ -30,7 +36,7 @@ def bivariate_gaussian(rho, n, rng=None):
     return _rng(rng).multivariate_normal([0.0, 0.0], cov, n)
 
 
-def gaussian_pairs(rho, d, n, rng=None):
+def gaussian_pairs(rho: float, d: int, n: int, rng: Rng = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw n samples of d-dimensional X and Y with componentwise correlation rho.
 
     cov(X_i, Y_j) = rho if i == j else 0; every component has unit variance.
@@ -48,13 +54,13 @@ def gaussian_pairs(rho, d, n, rng=None):
     return X, Y
 
 
-def gaussian_mi(rho, d=1):
+def gaussian_mi(rho: float, d: int = 1) -> float:
     """Ground-truth I(X ^ Y) in nats for componentwise correlation rho in d dims:
     -d/2 log(1 - rho^2)."""
     return -0.5 * d * float(np.log1p(-float(rho) ** 2))
 
 
-def seed_data(seed=SEED, n=1000):
+def seed_data(seed: int = SEED, n: int = 1000) -> tuple[float, np.ndarray]:
     """Reproduce the seed chapter's data exactly.
 
     ``rng = default_rng(seed); rho = 1 - 0.19 * rng.random()``, then n samples
@@ -71,7 +77,7 @@ def seed_data(seed=SEED, n=1000):
     return rho, XY
 
 
-def standard_normal(n, d=2, seed=1):
+def standard_normal(n: int, d: int = 2, seed: int = 1) -> np.ndarray:
     """n i.i.d. samples of N(0, I_d), from a generator of their own.
 
     The seed chapter drew its reference with ``default_rng(SEED)``, the very

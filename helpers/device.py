@@ -4,14 +4,14 @@ from __future__ import annotations
 import os
 
 
-def get_device():
+def get_device() -> str:
     """``"cuda"`` when a GPU is usable, else ``"cpu"``."""
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def single_thread():
+def single_thread() -> None:
     """Make torch use one intra-op and one inter-op thread.
 
     Grading and tests run several kernels side by side; with more threads

@@ -15,6 +15,11 @@ and runs the same functional steps eagerly.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:   # names for annotations only: torch is imported when a function runs
+    import torch
+    from torch import nn
 
 
 class CompiledAdam:
@@ -35,8 +40,9 @@ class CompiledAdam:
         overhead but compile for longer (measured in docs/benchmark.md).
     """
 
-    def __init__(self, net, loss, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, compile=True,
-                 steps_per_call=1):
+    def __init__(self, net: nn.Module, loss: Callable[..., Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, compile: bool = True,
+                 steps_per_call: int = 1) -> None:
         import torch
 
         self.net, self.loss = net, loss
@@ -73,7 +79,7 @@ class CompiledAdam:
             total = total + loss.detach()
         return total
 
-    def epoch(self, *batches):
+    def epoch(self, *batches: torch.Tensor) -> torch.Tensor:
         """Run one Adam step per leading index of the batches; return the summed loss.
 
         Each batch tensor has shape (n_steps, batch_size, ...): step j uses
@@ -103,6 +109,6 @@ class CompiledAdam:
         return self._steps(params, self.m, self.v, self.t, *chunk)
 
 
-def _is_compile_error(exc):
+def _is_compile_error(exc: BaseException) -> bool:
     module = type(exc).__module__
     return module.startswith(("torch._dynamo", "torch._inductor")) or "compile" in str(exc).lower()

@@ -4,9 +4,13 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # tensorboard is imported when a writer is made
+    from torch.utils.tensorboard import SummaryWriter
 
 
-def grading():
+def grading() -> bool:
     """True while nbgrader executes the notebook (autograde or validate)."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
 
@@ -14,7 +18,7 @@ def grading():
 QUICK_ENV = "MI_COURSE_QUICK"
 
 
-def quick():
+def quick() -> bool:
     """True when the notebooks' ungraded demonstrations should train for a few epochs only.
 
     That is while nbgrader executes the notebook, or when the environment sets
@@ -26,7 +30,7 @@ def quick():
     return grading() or os.environ.get(QUICK_ENV, "").strip() not in ("", "0")
 
 
-def make_writer(name, root="runs", enabled=None):
+def make_writer(name: str, root: str | Path = "runs", enabled: bool | None = None) -> SummaryWriter | None:
     """A TensorBoard ``SummaryWriter`` writing to ``root/<name>-<timestamp>``.
 
     Returns None when disabled, which is the default during autograde: a

@@ -1,10 +1,17 @@
 """Plots shared by the notebooks."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
 import numpy as np
 
+if TYPE_CHECKING:   # names for annotations only: each function imports what it draws with
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from torch import nn
 
-def plot_samples_with_kde(df, **kwargs):
+
+def plot_samples_with_kde(df: pd.DataFrame, **kwargs: Any) -> Any:
     """Pair grid of samples: scatter below the diagonal, KDE above and on it.
 
     Parameters
@@ -21,8 +28,9 @@ def plot_samples_with_kde(df, **kwargs):
     return p
 
 
-def plot_net_heatmap(net, xmin=-5, xmax=5, ymin=-5, ymax=5, xgrids=50, ygrids=50,
-                     ax=None, title=r"Heat map of $t(x,y)$"):
+def plot_net_heatmap(net: nn.Module, xmin: float = -5, xmax: float = 5, ymin: float = -5, ymax: float = 5,
+                     xgrids: int = 50, ygrids: int = 50, ax: Axes | None = None,
+                     title: str = r"Heat map of $t(x,y)$") -> Axes:
     """Heat map of a network ``t(x, y)`` with two scalar inputs.
 
     ``net`` is called as ``net(x, y)`` with x and y of shape (N, 1), or, if it
@@ -34,7 +42,7 @@ def plot_net_heatmap(net, xmin=-5, xmax=5, ymin=-5, ymax=5, xgrids=50, ygrids=50
     import matplotlib.pyplot as plt
     import torch
 
-    x, y = np.mgrid[xmin:xmax:xgrids * 1j, ymin:ymax:ygrids * 1j]
+    x, y = np.mgrid[xmin:xmax:xgrids * 1j, ymin:ymax:ygrids * 1j]  # type: ignore[misc]  # (numpy's stubs: no complex step)
     try:
         device = next(net.parameters()).device
     except (AttributeError, StopIteration):
@@ -54,8 +62,10 @@ def plot_net_heatmap(net, xmin=-5, xmax=5, ymin=-5, ymax=5, xgrids=50, ygrids=50
     return ax
 
 
-def plot_training_curve(estimates, ground_truth, steps=None, ax=None, label="estimate",
-                        xlabel="training step", ylabel="nats"):
+def plot_training_curve(estimates: Sequence[float], ground_truth: float,
+                        steps: Sequence[float] | np.ndarray | None = None,
+                        ax: Axes | None = None, label: str = "estimate", xlabel: str = "training step",
+                        ylabel: str = "nats") -> Axes:
     """Estimates during training against the ground truth.
 
     Parameters
@@ -78,7 +88,7 @@ def plot_training_curve(estimates, ground_truth, steps=None, ax=None, label="est
     return ax
 
 
-def plot_samples_scatter(df, max_points=None, bins=60):
+def plot_samples_scatter(df: pd.DataFrame, max_points: int | None = None, bins: int = 60) -> Axes:
     """Scatter of two columns with their marginal histograms: fast enough for a slider.
 
     A pair grid with kernel density estimates takes seconds for 10,000 points; this
@@ -112,8 +122,11 @@ def plot_samples_scatter(df, max_points=None, bins=60):
     return ax
 
 
-def plot_log_ratio_comparison(t, log_ratio, lim=4.0, vrange=(-8.0, 3.0), slice_ylim=(-12.0, 4.0),
-                              t_label="trained $t$"):
+def plot_log_ratio_comparison(t: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                              log_ratio: Callable[[np.ndarray, np.ndarray], np.ndarray], lim: float = 4.0,
+                              vrange: tuple[float, float] = (-8.0, 3.0),
+                              slice_ylim: tuple[float, float] = (-12.0, 4.0),
+                              t_label: str = "trained $t$") -> np.ndarray:
     """A trained statistics function beside the analytic log density ratio.
 
     Three panels: heat maps of ``t`` and ``log_ratio`` on [-lim, lim]^2 with the same
@@ -126,7 +139,7 @@ def plot_log_ratio_comparison(t, log_ratio, lim=4.0, vrange=(-8.0, 3.0), slice_y
     """
     import matplotlib.pyplot as plt
 
-    gx, gy = np.mgrid[-lim:lim:81j, -lim:lim:81j]
+    gx, gy = np.mgrid[-lim:lim:81j, -lim:lim:81j]  # type: ignore[misc]  # (numpy's stubs: no complex step)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4))
     for ax, values, title in [(axes[0], t(gx, gy), t_label), (axes[1], log_ratio(gx, gy), "log density ratio")]:
         im = ax.pcolormesh(gx, gy, values, cmap="RdBu_r", shading="auto", vmin=vrange[0], vmax=vrange[1])

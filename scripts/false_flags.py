@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from grading import examples, nbg, report, review, scale, serial  # noqa: E402
+from grading import console, examples, nbg, report, review, scale, serial  # noqa: E402
 from grading.paths import assignments as all_assignments  # noqa: E402
 
 # name: cells inserted after the setup cell (a leading "md:" makes a markdown cell)
@@ -79,7 +79,8 @@ def main(argv=None):
                 out = course / "submitted" / f"innocent_{name}" / a / f"{a}.ipynb"
                 out.parent.mkdir(parents=True)
                 nbformat.write(variant(correct, cells), str(out))
-        scale.grade(course, ids, jobs=args.jobs, progress=False)
+        with console.shown():   # the grading log: a line per submission, the summary
+            scale.grade(course, ids, jobs=args.jobs)
         rows = review.read(course)
         for a in ids:
             max_scores = report.autograded_max(course, a)

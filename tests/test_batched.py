@@ -136,6 +136,19 @@ def test_early_stopping_keeps_the_best_validation_checkpoint():
         "after training, each network should hold its best validation checkpoint")
 
 
+@pytest.mark.fast
+@pytest.mark.parametrize("missing", ["Y_val", "estimate_fn"])
+def test_early_stopping_without_its_inputs_is_refused_before_training(missing):
+    X, Y = data(2, 50, 1, 1, seed=4)
+    Xv, Yv = data(2, 50, 1, 1, seed=5)
+    trainer = BatchedTrainer(X, Y, plain_dv_loss, seeds=[1, 2], fused=False)
+    kw = dict(X_val=Xv, Y_val=Yv, estimate_fn=dv, eval_every=5)
+    kw[missing] = None
+    with pytest.raises(ValueError, match="early stopping needs"):
+        trainer.train(20, 8, **kw)
+    assert trainer.n_iter == 0, "refused before the first step"
+
+
 def test_stacked_mlp_module_is_the_same_function():
     mlp = StackedMLP(3, (4, 8, 8, 1), seeds=[1, 2, 3], activation="elu")
     z = torch.randn(3, 5, 4)

@@ -282,6 +282,10 @@ def test_killed_worker_loses_nothing_and_a_rerun_completes(tmp_path):
     assert proc.returncode == 1, output
     assert f"graded {len(tiny)}, failed 1" in output, output
     assert "FAILED  slow_correct/scale_tiny" in output, output
+    # every job's log is kept, the killed one's too (grading/writer.keep_log)
+    for s in everyone:
+        assert (course / ".grading/logs/scale_tiny" / f"{s}.log").is_file(), s
+    assert "AutogradeApp" in (course / ".grading/logs/scale_tiny/correct.log").read_text()
 
     url = scale.coursedir(course).db_url
     rows, _ = snapshot(url)
