@@ -24,8 +24,8 @@ LAYERS = [
     {"intake", "job"},
     # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
     {"writer", "dispatch", "scale", "serial"},
-    # 6. authoring and the CLI
-    {"cli", "__main__", "__init__", "dashboard"},
+    # 6. authoring and the CLI; the scratch-course builder of the tests, benchmarks and scripts
+    {"cli", "__main__", "__init__", "dashboard", "scratch"},
 ]
 
 
