@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import examples, nbg, report, review, scale
+from grading import examples, report, review, scale, scratch
 from grading import serial as serial_grader
 
 from conftest import ROOT, make_course
@@ -35,23 +35,13 @@ BATCH = {"scale_tiny": sorted(runpy.run_path(str(TINY / "examples.py"))["SUBMISS
 
 
 def make_batch_course(dest, batch=BATCH, db_url=None):
-    """A course with both assignments released and the batch handed in."""
-    course = make_course(dest, [])
-    shutil.copytree(TINY / "source" / "scale_tiny", course / "source" / "scale_tiny")
-    shutil.copy(TINY / "examples.py", course / "examples" / "scale_tiny.py")
-    if db_url:
-        with open(course / "nbgrader_config.py", "a") as f:
-            f.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    (course / "expected").mkdir(exist_ok=True)
-    shutil.copy(TINY / "expected" / "scale_tiny.json", course / "expected")  # course record, kept current
+    """A course with the fixture assignment released and the batch handed in."""
+    course = make_course(dest, [], fixtures=["scale_tiny"], release="generate", db_url=db_url)
     for a, students in batch.items():
-        nbg.generate_assignment(course, a)
-        written = examples.write_submissions(course, a, students)
+        # a submission time per student, so that the timestamps must line up too
+        times = {s: f"2026-11-20 12:{k:02d}:00.000000 UTC" for k, s in enumerate(sorted(students))}
+        written = scratch.hand_in(course, a, scratch.examples_of(course, a, students), times)
         assert sorted(written) == sorted(students)
-        for k, student in enumerate(sorted(students)):
-            # a submission time per student, so that the timestamps must line up too
-            (course / "submitted" / student / a / "timestamp.txt").write_text(
-                f"2026-11-20 12:{k:02d}:00.000000 UTC")
     return course
 
 
