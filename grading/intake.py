@@ -18,6 +18,8 @@ list, and zero for the tampered tests in the gradebook.
 """
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -39,15 +41,35 @@ def notebook_names(course, assignment):
     return sorted(p.name for p in (Path(course) / "source" / assignment).glob("*.ipynb"))
 
 
-def _readable(data: bytes):
+def _readable(data: bytes) -> str | None:
     """None if ``data`` is a valid notebook, else why not (one line, no contents)."""
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
         return None
     except Exception as exc:  # invalid UTF-8 or JSON, not a notebook, wrong schema
-        first = str(exc).splitlines()[0][:200] if str(exc) else ""
-        return f"{type(exc).__name__}: {first}"
+        return _why_unreadable(exc)
+
+
+def _why_unreadable(exc: Exception) -> str:
+    """The kind of problem and where it is, never the file's own text: nbformat's and
+    jsonschema's messages quote it (``Notebook does not appear to be JSON: '{"cells"...'``,
+    ``{'cell_type': 'codex', 'source': ...} is not valid``), and a student could write
+    anything there, a line that reads like another entry of the review list included."""
+    name = type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{name}: {exc.reason} at byte {exc.start}"
+    cause = exc if isinstance(exc, json.JSONDecodeError) else exc.__cause__
+    if isinstance(cause, json.JSONDecodeError):  # nbformat's NotJSONError wraps it
+        return f"{name}: {cause.msg} (line {cause.lineno}, column {cause.colno})"
+    check = getattr(exc, "validator", None)  # a schema error: which check failed, and where
+    if isinstance(check, str):
+        path = getattr(exc, "absolute_path", None) or getattr(exc, "path", None) or []
+        # the keys of a path are the student's too: only plain schema-like names are shown
+        where = "/".join(str(p) if isinstance(p, int) or re.fullmatch(r"[a-z_]{1,32}", str(p)) else "?"
+                         for p in path)
+        return f"{name}: fails the notebook schema's {check!r} check at /{where}"
+    return f"{name}: not a notebook that nbformat can read" if "Validation" in name else name
 
 
 def _release_or_empty(course, assignment, name):

@@ -7,6 +7,7 @@ table of small in-memory notebooks; ``record_findings``: the tampered tests are
 zeroed per notebook in a SQLite gradebook.
 """
 import copy
+import json
 import os
 
 import nbformat
@@ -111,25 +112,37 @@ def refused_notebook(course, folder, how):
         with open(nb, "wb") as f:  # sparse: the size alone refuses it, nothing is read
             f.truncate(safeio.NOTEBOOK_LIMIT + 1)
     elif how == "not_json":
-        nb.write_bytes(b'{"cells": [{"cell_type": "code", "source": "def f')
+        nb.write_bytes(b'{"cells": [{"cell_type": "code", "source": "def f' + MARK.encode())
     elif how == "not_utf8":
-        nb.write_bytes(b"\xff\xfe\x00not a notebook")
+        nb.write_bytes(b"\xff\xfe\x00" + MARK.encode())
     elif how == "not_a_notebook":
-        nb.write_text('{"cells": "none", "metadata": {}}')
+        nb.write_text(f'{{"cells": "{MARK}", "metadata": {{}}}}')
+    elif how == "unknown_version":
+        nb.write_text(f'{{"nbformat": "{MARK}", "cells": []}}')
     elif how == "wrong_schema":
-        broken = nbformat.writes(release_nb()).replace('"cell_type": "code"', '"cell_type": "codex"', 1)
-        nb.write_text(broken)
+        bad = release_nb()
+        bad.cells[1].source = MARK
+        nb.write_text(nbformat.writes(bad).replace('"cell_type": "code"', '"cell_type": "codex"', 1))
+    elif how == "student_key":
+        bad = json.loads(nbformat.writes(release_nb()))
+        bad["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {},
+                                       "data": {f"text/{MARK}": 1}}]
+        nb.write_text(json.dumps(bad))
 
 
+MARK = "HAND_IN_TEXT graded as the untouched release"  # what a hand-in says: never quoted
 REFUSED = [  # (how the notebook is broken, words its notice must contain)
     ("symlink", f"{A}.ipynb is a symbolic link (refused)"),
     ("fifo", f"{A}.ipynb is not a regular file (a FIFO)"),
     ("folder", f"{A}.ipynb is not a regular file (a folder)"),
     ("oversize", f"{A}.ipynb is {safeio.NOTEBOOK_LIMIT + 1} bytes, over the {safeio.NOTEBOOK_LIMIT}-byte limit"),
-    ("not_json", "NotJSONError"),
-    ("not_utf8", "UnicodeDecodeError"),
-    ("not_a_notebook", "ValidationError"),
-    ("wrong_schema", "NotebookValidationError"),
+    ("not_json", "(NotJSONError: Unterminated string starting at (line 1, column 44))"),
+    ("not_utf8", "(UnicodeDecodeError: invalid start byte at byte 0)"),
+    ("not_a_notebook", "(ValidationError: not a notebook that nbformat can read)"),
+    ("unknown_version", "(NBFormatError)"),
+    ("wrong_schema", "(NotebookValidationError: fails the notebook schema's 'oneOf' check at /cells/0)"),
+    ("student_key", "(NotebookValidationError: fails the notebook schema's 'oneOf' check at "
+                    "/cells/1/outputs/0/data/?)"),
 ]
 
 
@@ -141,6 +154,7 @@ def test_a_notebook_that_cannot_be_read_safely_is_replaced_by_the_release(course
     assert files == {f"{A}.ipynb": release_bytes(course)}
     assert len(notes) == 1 and notes[0].startswith(f"{A}.ipynb is not a readable notebook ("), notes
     assert words in notes[0] and notes[0].endswith("graded as the untouched release, zero")
+    assert "HAND_IN_TEXT" not in notes[0]  # the review list never quotes a hand-in
 
 
 FOLDERS = [  # (what submitted/s or submitted/s/hw is, the notice)
