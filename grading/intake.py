@@ -134,7 +134,8 @@ def collect(course, assignment, student):
             files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT)
         except safeio.Refused as exc:
             notes.append(f"timestamp.txt ignored: {exc}")
-    extra = sorted(n for n in entries if n not in files and n != "timestamp.txt"
+    # a timestamp.txt that is a link or a special file is refused below, with the others
+    extra = sorted(n for n in entries if n not in files and (n, entries[n]) != ("timestamp.txt", "file")
                    and n != ".ipynb_checkpoints" and n not in handed) + strays
     links = [n for n in extra if entries.get(n) in ("link", "special")]
     if links:

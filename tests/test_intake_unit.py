@@ -209,6 +209,16 @@ def test_other_files_are_left_out_and_links_among_them_never_read(course):
                      "left out of grading (only the notebook is graded): data, numpy.py"]
 
 
+def test_a_timestamp_that_is_a_link_is_refused_with_a_notice(course):
+    """Not read, and not dropped in silence: without it no late penalty applies."""
+    folder = handin(course)
+    (folder / f"{A}.ipynb").write_bytes(answer_bytes())
+    (folder / "timestamp.txt").symlink_to(course / "source" / A / f"{A}.ipynb")
+    files, notes = intake.collect(course, A, "s")
+    assert set(files) == {f"{A}.ipynb"}
+    assert notes == ["refused (links or special files are never read): timestamp.txt"]
+
+
 def test_an_oversize_timestamp_is_ignored(course):
     folder = handin(course)
     (folder / f"{A}.ipynb").write_bytes(answer_bytes())
