@@ -79,12 +79,23 @@ def _release_or_empty(course, assignment, name):
     return nbformat.writes(nbformat.v4.new_notebook()).encode()
 
 
+def _stand_in(course, assignment, names) -> str:
+    """What a refused or missing notebook is graded as, in the notices' words: the untouched
+    release; or, where the course has no release of it (nbgrader grades without release/),
+    an empty notebook (its tests are put back and score zero all the same)."""
+    missing = [n for n in names if not (Path(course) / "release" / assignment / n).is_file()]
+    if not missing:
+        return "the untouched release"
+    return f"an empty notebook (the course has no release/{assignment}/{', '.join(missing)})"
+
+
 def collect(course, assignment, student):
     """What will be graded of ``submitted/<student>/<assignment>/``: ({name: bytes}, notices).
 
     Read without following links (grading/safeio.py): a hand-in folder or notebook that
     is a link, a FIFO or a device, or a notebook over the size limit, is refused, and the
-    untouched release is graded in its place (zero), with a notice.  An unreadable or
+    untouched release is graded in its place (zero), with a notice (an empty notebook where
+    the course has no release of it, and the notice says so).  An unreadable or
     missing notebook is replaced the same way; a single notebook named differently from
     the release is graded under the release's name; other files are left out (a
     ``numpy.py`` next to the notebook would otherwise shadow the real module).
@@ -92,6 +103,7 @@ def collect(course, assignment, student):
     course = Path(course)
     names = notebook_names(course, assignment)
     files, notes = {}, []
+    instead = _stand_in(course, assignment, names)
     rel = f"submitted/{student}/{assignment}"
     kinds = {p: safeio.kind_of(course, p) for p in (f"submitted/{student}", rel)}
     entries = {}
@@ -99,13 +111,12 @@ def collect(course, assignment, student):
         try:
             entries = safeio.list_dir(course, rel)
         except safeio.Refused as exc:
-            notes.append(f"the submission folder could not be read ({exc}): graded as the untouched "
-                         "release, zero")
+            notes.append(f"the submission folder could not be read ({exc}): graded as {instead}, zero")
     else:
         bad = next(p for p, k in kinds.items() if k != "dir")
         what = {"link": "is a symbolic link (refused)", "missing": "does not exist",
                 "file": "is a file, not a folder", "special": "is a special file (refused)"}[kinds[bad]]
-        notes.append(f"{bad}/ {what}: graded as the untouched release, zero")
+        notes.append(f"{bad}/ {what}: graded as {instead}, zero")
     handed = sorted(n for n in entries if n.endswith(".ipynb"))
     strays = [n for n in handed if n not in names]
     for name in names:
@@ -124,10 +135,9 @@ def collect(course, assignment, student):
             files[name] = data
             continue
         if chosen:
-            notes.append(f"{chosen} is not a readable notebook ({problem}): graded as the "
-                         "untouched release, zero")
+            notes.append(f"{chosen} is not a readable notebook ({problem}): graded as {instead}, zero")
         elif entries or not notes:
-            notes.append(f"no {name} handed in: graded as the untouched release, zero")
+            notes.append(f"no {name} handed in: graded as {instead}, zero")
         files[name] = _release_or_empty(course, assignment, name)
     if entries.get("timestamp.txt") == "file":
         try:

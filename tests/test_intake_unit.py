@@ -188,6 +188,17 @@ def test_a_hand_in_folder_that_is_not_a_plain_folder_is_not_entered(course, tmp_
     assert notes == [notice]
 
 
+@pytest.mark.parametrize("how", ["not_json", "symlink"])
+def test_without_a_release_the_stand_in_is_an_empty_notebook_and_the_notice_says_so(course, how):
+    (course / "release" / A / f"{A}.ipynb").unlink()  # nbgrader grades without release/
+    refused_notebook(course, handin(course), how)
+    files, notes = intake.collect(course, A, "s")
+    assert nbformat.reads(files[f"{A}.ipynb"].decode(), as_version=4).cells == []
+    assert len(notes) == 1 and notes[0].endswith(
+        f"graded as an empty notebook (the course has no release/{A}/{A}.ipynb), zero"), notes
+    assert "untouched release" not in notes[0]
+
+
 def test_an_empty_hand_in_folder_is_graded_as_the_release(course):
     handin(course)
     files, notes = intake.collect(course, A, "s")
