@@ -202,14 +202,18 @@ def record_findings(course, assignment, student, rows, url):
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    zero = {}
-    for r in rows:
-        if r["kind"] == "tamper" and r.get("tests"):
-            zero.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
+    def tampered(rs):
+        """{notebook id: tests zeroed}; "" (a row that names no notebook): in every notebook."""
+        out = {}
+        for r in rs:
+            if r["kind"] == "tamper" and r.get("tests"):
+                out.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
+        return out
+
+    zero = tampered(rows)
     old = review.replace(course, assignment, student,
                          [{k: r.get(k, "") for k in ("notebook", "kind", "tests", "reason")} for r in rows])
-    previously = {t for r in old if r["kind"] == "tamper" for t in r["tests"].split()}
-    flagged = set().union(*zero.values()) if zero else set()
+    previously = tampered(old)
     with Gradebook(url) as gb:
         for name in notebook_names(course, assignment):
             nb_id = name.removesuffix(".ipynb")
@@ -217,11 +221,14 @@ def record_findings(course, assignment, student, rows, url):
                 sub = gb.find_submission_notebook(nb_id, assignment, student)
             except MissingEntry:
                 continue
+            # per notebook: two notebooks may have test cells of the same name
+            now = zero.get(nb_id, set()) | zero.get("", set())
+            before = previously.get(nb_id, set()) | previously.get("", set())
             for g in sub.grades:
-                if g.name in zero.get(nb_id, set()) | zero.get("", set()):
+                if g.name in now:
                     g.manual_score = 0.0
                     g.needs_manual_grade = False  # the grader's own decision, not a person's to make
-                elif g.name in previously and g.name not in flagged and g.cell.cell_type == "code":
+                elif g.name in before and g.cell.cell_type == "code":
                     g.manual_score = None
                     g.needs_manual_grade = False
         gb.db.commit()

@@ -9,6 +9,7 @@ zeroed per notebook in a SQLite gradebook.
 import copy
 import json
 import os
+import sys
 
 import nbformat
 import pytest
@@ -328,3 +329,95 @@ def test_findings_do_not_change_the_notebooks():
     before, src = copy.deepcopy(nb), source_nb()
     intake.findings({f"{A}.ipynb": src}, {f"{A}.ipynb": nb})
     assert nb == before and src == source_nb()
+
+
+# --- record_findings: the tampered tests are zeroed per notebook ------------------------
+
+@pytest.fixture(scope="module")
+def two_notebooks_template(tmp_path_factory):
+    """An assignment of two notebooks whose test cells share their names, one student's
+    submission graded full marks automatically, in a SQLite gradebook (made once: nbgrader
+    takes seconds to create one)."""
+    from nbgrader.api import Gradebook
+
+    course = tmp_path_factory.mktemp("two_notebooks")
+    (course / "source" / A).mkdir(parents=True)
+    old_path = os.environ["PATH"]
+    # nbgrader runs `alembic` from PATH when it creates a gradebook: this environment's
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), old_path])
+    try:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            gb.update_or_create_assignment(A)
+            for name in ("one", "two"):
+                nbformat.write(source_nb(), str(course / "source" / A / f"{name}.ipynb"))
+                gb.update_or_create_notebook(name, A)
+                for test in ("test_a", "test_b"):
+                    gb.update_or_create_grade_cell(test, name, A, max_score=1, cell_type="code")
+            gb.add_student("s")
+            gb.add_submission(A, "s")
+            for name in ("one", "two"):
+                for g in gb.find_submission_notebook(name, A, "s").grades:
+                    g.auto_score = 1.0
+            gb.db.commit()
+    finally:
+        os.environ["PATH"] = old_path
+    return course
+
+
+@pytest.fixture
+def two_notebooks(two_notebooks_template, tmp_path):
+    """A fresh copy of that course: (course, gradebook URL)."""
+    import shutil
+
+    course = tmp_path / "course"
+    shutil.copytree(two_notebooks_template, course)
+    return course, f"sqlite:///{course / 'gradebook.db'}"
+
+
+def scores(url):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gb:
+        return {(name, g.name): g.score for name in ("one", "two")
+                for g in gb.find_submission_notebook(name, A, "s").grades}
+
+
+def tamper_row(notebook, tests):
+    return dict(kind="tamper", tests=tests, reason="cell answer: patched np.isclose", notebook=notebook)
+
+
+def test_tampered_tests_are_zeroed_in_their_own_notebook_only(two_notebooks):
+    course, url = two_notebooks
+    intake.record_findings(course, A, "s", [tamper_row("one", "test_a")], url)
+    assert scores(url) == {("one", "test_a"): 0.0, ("one", "test_b"): 1.0,
+                           ("two", "test_a"): 1.0, ("two", "test_b"): 1.0}
+    assert [(r["notebook"], r["kind"], r["tests"]) for r in review_rows(course)] == [("one", "tamper", "test_a")]
+
+
+def test_a_regrade_gives_back_what_it_no_longer_flags_in_each_notebook(two_notebooks):
+    """Graded again, the tampering is now in the other notebook: the first notebook's test
+    gets its automatic score back, though a test of that name is zeroed elsewhere."""
+    course, url = two_notebooks
+    intake.record_findings(course, A, "s", [tamper_row("one", "test_a")], url)
+    intake.record_findings(course, A, "s", [tamper_row("two", "test_a")], url)
+    assert scores(url) == {("one", "test_a"): 1.0, ("one", "test_b"): 1.0,
+                           ("two", "test_a"): 0.0, ("two", "test_b"): 1.0}
+    intake.record_findings(course, A, "s", [], url)
+    assert set(scores(url).values()) == {1.0}
+    assert review_rows(course) == []
+
+
+def test_a_row_without_a_notebook_zeroes_the_test_in_every_notebook(two_notebooks):
+    """Rows from before review.csv had its notebook column name no notebook: all of them."""
+    course, url = two_notebooks
+    intake.record_findings(course, A, "s", [tamper_row("", "test_b")], url)
+    assert scores(url) == {("one", "test_a"): 1.0, ("one", "test_b"): 0.0,
+                           ("two", "test_a"): 1.0, ("two", "test_b"): 0.0}
+    intake.record_findings(course, A, "s", [], url)
+    assert set(scores(url).values()) == {1.0}
+
+
+def review_rows(course):
+    from grading import review
+
+    return review.read(course)
