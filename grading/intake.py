@@ -187,8 +187,7 @@ def findings(source_nbs, graded_nbs, notices=()):
         if tests or reasons:
             rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons),
                              notebook=nb_id))
-        suspicious = getattr(tamper, "suspicious", None)
-        for reason in (suspicious(source, nb) if suspicious else []):
+        for reason in tamper.suspicious(source, nb):
             rows.append(dict(kind="review", tests="", reason=reason, notebook=nb_id))
         rows += [dict(kind="notice", tests="", reason=m, notebook=nb_id) for m in _messages(nb)]
     return rows
