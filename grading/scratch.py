@@ -33,6 +33,7 @@ nbgrader's ``CourseDirectory.format_path`` of the course's own configuration
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -140,7 +141,7 @@ def _course_release(course: Path, assignment: str) -> None:
     try:
         verdicts.load_record(course, assignment)
     except verdicts.RecordError:  # missing or stale: the tests changed
-        serial.record(course, assignment)
+        serial.record(course, assignment, out=sys.stdout)  # the stream of now (a test's captured one)
 
 
 def examples_of(course: Path, assignment: str,
