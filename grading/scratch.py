@@ -8,27 +8,25 @@ checkout.  This module is the one builder of such a course::
     course = make_course(tmp / "course", ["01_dv"], origin=ROOT, release="generate")
     hand_in(course, "01_dv", examples_of(course, "01_dv", ["correct", "unchanged"]))
 
-What an assignment brings, each part where it exists (``parts`` chooses):
+What an assignment brings, each part where it exists (``parts`` chooses), from the
+checkout (``assignments``) or from a fixture folder ``<origin>/tests/fixtures/<a>/``
+(``fixtures``):
 
-============  ==================================  ======================================
-part          from the checkout (``assignments``)  from a fixture (``fixtures``),
-                                                   ``<origin>/tests/fixtures/<a>/``
-============  ==================================  ======================================
-master        ``notebooks/<a>.md``                ``<a>.md``
-source        ``source/<a>/``                     ``source/<a>/``
-record        ``expected/<a>.json``               ``expected/<a>.json``
-examples      ``examples/<a>.py``                 ``examples.py``
-============  ==================================  ======================================
+- master: ``notebooks/<a>.md``; in a fixture ``<a>.md``;
+- source: ``source/<a>/``; in a fixture ``source/<a>/``;
+- record: ``expected/<a>.json``; in a fixture ``expected/<a>.json``;
+- examples: ``examples/<a>.py``; in a fixture ``examples.py``;
 
 and ``release`` says how ``release/<a>/`` comes about: not at all, copied from
 the checkout's committed release, made by nbgrader's ``generate_assignment``,
 or as ``course release`` makes it (the source built from the master, then
 ``generate_assignment``, then the course record from the reference solution's
-graded run in the sandbox, if none was copied).
+graded run in the sandbox, if it is missing or stale).
 
 Paths inside the course (``source/``, ``release/``, ``submitted/``) come from
 nbgrader's ``CourseDirectory.format_path`` of the course's own configuration
-(grading/course.py), as the grader's writer finds them.
+(grading/course.py), as the grader's writer finds them.  (Reading that
+configuration makes the course's ``exchange/`` folder: nbgrader_config.py does so.)
 """
 from __future__ import annotations
 
