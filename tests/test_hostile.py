@@ -39,7 +39,7 @@ from nbgrader.api import Gradebook
 from grading import report, review
 from grading.feedback import leaks
 
-from conftest import ROOT
+from conftest import ROOT, make_course
 
 pytestmark = pytest.mark.grading
 
@@ -344,14 +344,10 @@ def host_state(paths):
 
 
 def make_toy(base):
-    course = base / "course"
-    course.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "notebooks").mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "toy" / "toy.md", course / "notebooks")
-    proc = course_cmd(course, "--assignment", A, "release")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (course / "expected" / f"{A}.json").is_file(), proc.stdout
+    """base/course: the toy assignment released as `course release` does it (grading/scratch.py:
+    the source built from tests/fixtures/toy/toy.md, nbgrader's release, the course record)."""
+    course = make_course(base / "course", [], fixtures=[A], release="course")
+    assert (course / "expected" / f"{A}.json").is_file()
     return course
 
 
