@@ -86,7 +86,8 @@ def make_course(dest: Path, assignments: Sequence[str] = (), *, origin: Path,
     """Build a course in ``dest`` (made if missing) from the checkout ``origin``; return ``dest``.
 
     - ``assignments``: taken from the checkout (``notebooks/``, ``source/``, ...);
-      ``fixtures``: taken from ``<origin>/tests/fixtures/<a>/`` (see the module's table);
+      ``fixtures``: taken from ``<origin>/tests/fixtures/<a>/`` (the module's docstring says
+      where each part lies);
     - ``parts``: which of master, source, record and examples to copy (each where it exists);
     - ``release``: "none"; "copy" (the checkout's committed ``release/<a>/``); "generate"
       (nbgrader's ``generate_assignment``); "course" (as ``course release``: build the
@@ -99,6 +100,8 @@ def make_course(dest: Path, assignments: Sequence[str] = (), *, origin: Path,
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown parts {sorted(unknown)}: choose from {PARTS}")
+    if release not in ("none", "copy", "generate", "course"):
+        raise ValueError(f"release={release!r}: choose none, copy, generate or course")
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(origin / "nbgrader_config.py", dest)
     if db_url:
@@ -121,8 +124,6 @@ def make_course(dest: Path, assignments: Sequence[str] = (), *, origin: Path,
             nbg.generate_assignment(dest, a)
         elif release == "course":
             _course_release(dest, a)
-        elif release != "none":
-            raise ValueError(f"release={release!r}: choose none, copy, generate or course")
     return dest
 
 

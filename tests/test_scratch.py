@@ -60,7 +60,7 @@ def test_unknown_options_are_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown parts"):
         scratch.make_course(tmp_path / "c", ["01_dv"], origin=ROOT, parts=("source", "release"))
     with pytest.raises(ValueError, match="release="):
-        scratch.make_course(tmp_path / "d", ["01_dv"], origin=ROOT, release="build")
+        scratch.make_course(tmp_path / "d", origin=ROOT, release="build")
 
 
 def test_hand_ins_go_where_nbgrader_looks(tmp_path):
