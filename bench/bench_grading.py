@@ -38,38 +38,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from grading import console, examples, nbg, scale, serial  # noqa: E402
+from grading import console, examples, nbg, scale, scratch, serial  # noqa: E402
 from grading.accounting import cpu_seconds  # noqa: E402
 
 ASSIGNMENT = "01_dv"
 
 
 def make_course(dest, n):
-    dest.mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", dest)
-    shutil.copytree(ROOT / "source" / ASSIGNMENT, dest / "source" / ASSIGNMENT)
-    (dest / "expected").mkdir()
-    shutil.copy(ROOT / "expected" / f"{ASSIGNMENT}.json", dest / "expected")
-    (dest / "notebooks").mkdir()
-    shutil.copy(ROOT / "notebooks" / f"{ASSIGNMENT}.md", dest / "notebooks")
-    (dest / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / f"{ASSIGNMENT}.py", dest / "examples")
-    nbg.generate_assignment(dest, ASSIGNMENT)
-    specs = examples.specs(dest, ASSIGNMENT)
-    names = sorted(specs)
-    # the reference solution first, then the mistakes, round and round
+    """A course with 01_dv released and N submissions handed in (grading/scratch.py): the
+    bundled examples, the reference solution first, then the mistakes, round and round."""
+    scratch.make_course(dest, [ASSIGNMENT], origin=ROOT, release="generate")
+    names = sorted(examples.specs(dest, ASSIGNMENT))
     names.remove("correct")
     names.insert(0, "correct")
-    source_nb = dest / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    release_nb = dest / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    import nbformat
-
-    for i in range(n):
-        example = names[i % len(names)]
-        nb = examples.make_submission(source_nb, release_nb, specs[example])
-        out = dest / "submitted" / f"s{i:03d}_{example}" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        out.parent.mkdir(parents=True)
-        nbformat.write(nb, str(out))
+    students = {f"s{i:03d}_{names[i % len(names)]}": names[i % len(names)] for i in range(n)}
+    scratch.hand_in(dest, ASSIGNMENT, scratch.examples_of(dest, ASSIGNMENT, students))
     return dest
 
 

@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 NEW = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(NEW))
+
+from grading import scratch  # noqa: E402
 
 
 def course_cmd(tree: Path, course: Path, *args: str) -> subprocess.CompletedProcess:
@@ -35,11 +38,10 @@ def course_cmd(tree: Path, course: Path, *args: str) -> subprocess.CompletedProc
 
 
 def template(tree: Path, dest: Path, assignment: str) -> Path:
-    dest.mkdir(parents=True)
-    shutil.copy(tree / "nbgrader_config.py", dest)
-    (dest / "notebooks").mkdir()
-    # each version grades its own toy fixture (the new one reports through REFERENCE checks)
-    shutil.copy(tree / "tests" / "fixtures" / "toy" / f"{assignment}.md", dest / "notebooks")
+    """A course of that version's own toy fixture (tests/fixtures/<assignment>/, the new one
+    reports through REFERENCE checks), built by grading/scratch.py from that version's
+    files, and released by that version's own ``course release``."""
+    scratch.make_course(dest, origin=tree, fixtures=[assignment])
     proc = course_cmd(tree, dest, "--assignment", assignment, "release")
     if proc.returncode != 0:
         raise SystemExit(f"release with {tree} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
@@ -47,13 +49,11 @@ def template(tree: Path, dest: Path, assignment: str) -> Path:
 
 
 def batch(course: Path, assignment: str, n: int) -> None:
+    """N students hand in the source notebook (the reference solution)."""
     import nbformat
 
-    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    for k in range(n):
-        out = course / "submitted" / f"student{k:02d}" / assignment / f"{assignment}.ipynb"
-        out.parent.mkdir(parents=True)
-        nbformat.write(source, str(out))
+    source = nbformat.read(scratch.notebook(course, "source", assignment), as_version=4)
+    scratch.hand_in(course, assignment, {f"student{k:02d}": source for k in range(n)})
 
 
 def main(argv=None):

@@ -81,7 +81,6 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
                               scheduler=getattr(args, "scheduler", None),
                               db_url=getattr(args, "db", None), force=getattr(args, "force", False),
-                              progress=False if getattr(args, "no_progress", False) else None,
                               sandbox=sandbox, timeout=getattr(args, "timeout", None))
     except CourseError as e:
         print(f"course autograde: {e}", file=sys.stderr)

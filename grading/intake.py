@@ -18,6 +18,8 @@ list, and zero for the tampered tests in the gradebook.
 """
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -50,8 +52,28 @@ def _readable(data: bytes) -> str | None:
         nbformat.validate(nb)
         return None
     except Exception as exc:  # invalid UTF-8 or JSON, not a notebook, wrong schema
-        first = str(exc).splitlines()[0][:200] if str(exc) else ""
-        return f"{type(exc).__name__}: {first}"
+        return _why_unreadable(exc)
+
+
+def _why_unreadable(exc: Exception) -> str:
+    """The kind of problem and where it is, never the file's own text: nbformat's and
+    jsonschema's messages quote it (``Notebook does not appear to be JSON: '{"cells"...'``,
+    ``{'cell_type': 'codex', 'source': ...} is not valid``), and a student could write
+    anything there, a line that reads like another entry of the review list included."""
+    name = type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{name}: {exc.reason} at byte {exc.start}"
+    cause = exc if isinstance(exc, json.JSONDecodeError) else exc.__cause__
+    if isinstance(cause, json.JSONDecodeError):  # nbformat's NotJSONError wraps it
+        return f"{name}: {cause.msg} (line {cause.lineno}, column {cause.colno})"
+    check = getattr(exc, "validator", None)  # a schema error: which check failed, and where
+    if isinstance(check, str):
+        path = getattr(exc, "absolute_path", None) or getattr(exc, "path", None) or []
+        # the keys of a path are the student's too: only plain schema-like names are shown
+        where = "/".join(str(p) if isinstance(p, int) or re.fullmatch(r"[a-z_]{1,32}", str(p)) else "?"
+                         for p in path)
+        return f"{name}: fails the notebook schema's {check!r} check at /{where}"
+    return f"{name}: not a notebook that nbformat can read" if "Validation" in name else name
 
 
 def _release_or_empty(course: str | Path, assignment: str, name: str) -> bytes:
@@ -61,12 +83,23 @@ def _release_or_empty(course: str | Path, assignment: str, name: str) -> bytes:
     return nbformat.writes(nbformat.v4.new_notebook()).encode()
 
 
+def _stand_in(course: str | Path, assignment: str, names: list[str]) -> str:
+    """What a refused or missing notebook is graded as, in the notices' words: the untouched
+    release; or, where the course has no release of it (nbgrader grades without release/),
+    an empty notebook (its tests are put back and score zero all the same)."""
+    missing = [n for n in names if not (Path(course) / "release" / assignment / n).is_file()]
+    if not missing:
+        return "the untouched release"
+    return f"an empty notebook (the course has no release/{assignment}/{', '.join(missing)})"
+
+
 def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str, bytes], list[str]]:
     """What will be graded of ``submitted/<student>/<assignment>/``: ({name: bytes}, notices).
 
     Read without following links (grading/safeio.py): a hand-in folder or notebook that
     is a link, a FIFO or a device, or a notebook over the size limit, is refused, and the
-    untouched release is graded in its place (zero), with a notice.  An unreadable or
+    untouched release is graded in its place (zero), with a notice (an empty notebook where
+    the course has no release of it, and the notice says so).  An unreadable or
     missing notebook is replaced the same way; a single notebook named differently from
     the release is graded under the release's name; other files are left out (a
     ``numpy.py`` next to the notebook would otherwise shadow the real module).
@@ -74,6 +107,7 @@ def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str
     course = Path(course)
     names = notebook_names(course, assignment)
     files, notes = {}, []
+    instead = _stand_in(course, assignment, names)
     rel = f"submitted/{student}/{assignment}"
     kinds = {p: safeio.kind_of(course, p) for p in (f"submitted/{student}", rel)}
     entries = {}
@@ -81,13 +115,12 @@ def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str
         try:
             entries = safeio.list_dir(course, rel)
         except safeio.Refused as exc:
-            notes.append(f"the submission folder could not be read ({exc}): graded as the untouched "
-                         "release, zero")
+            notes.append(f"the submission folder could not be read ({exc}): graded as {instead}, zero")
     else:
         bad = next(p for p, k in kinds.items() if k != "dir")
         what = {"link": "is a symbolic link (refused)", "missing": "does not exist",
                 "file": "is a file, not a folder", "special": "is a special file (refused)"}[kinds[bad]]
-        notes.append(f"{bad}/ {what}: graded as the untouched release, zero")
+        notes.append(f"{bad}/ {what}: graded as {instead}, zero")
     handed = sorted(n for n in entries if n.endswith(".ipynb"))
     strays = [n for n in handed if n not in names]
     for name in names:
@@ -106,17 +139,17 @@ def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str
             files[name] = data
             continue
         if chosen:
-            notes.append(f"{chosen} is not a readable notebook ({problem}): graded as the "
-                         "untouched release, zero")
+            notes.append(f"{chosen} is not a readable notebook ({problem}): graded as {instead}, zero")
         elif entries or not notes:
-            notes.append(f"no {name} handed in: graded as the untouched release, zero")
+            notes.append(f"no {name} handed in: graded as {instead}, zero")
         files[name] = _release_or_empty(course, assignment, name)
     if entries.get("timestamp.txt") == "file":
         try:
             files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT)
         except safeio.Refused as exc:
             notes.append(f"timestamp.txt ignored: {exc}")
-    extra = sorted(n for n in entries if n not in files and n != "timestamp.txt"
+    # a timestamp.txt that is a link or a special file is refused below, with the others
+    extra = sorted(n for n in entries if n not in files and (n, entries[n]) != ("timestamp.txt", "file")
                    and n != ".ipynb_checkpoints" and n not in handed) + strays
     links = [n for n in extra if entries.get(n) in ("link", "special")]
     if links:
@@ -159,8 +192,7 @@ def findings(source_nbs: Mapping[str, NotebookNode], graded_nbs: Mapping[str, No
         if tests or reasons:
             rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons),
                              notebook=nb_id))
-        suspicious = getattr(tamper, "suspicious", None)
-        for reason in (suspicious(source, nb) if suspicious else []):
+        for reason in tamper.suspicious(source, nb):
             rows.append(dict(kind="review", tests="", reason=reason, notebook=nb_id))
         rows += [dict(kind="notice", tests="", reason=m, notebook=nb_id) for m in _messages(nb)]
     return rows
@@ -175,14 +207,18 @@ def record_findings(course: str | Path, assignment: str, student: str,
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    zero: dict[str, set[str]] = {}
-    for r in rows:
-        if r["kind"] == "tamper" and r.get("tests"):
-            zero.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
+    def tampered(rs: Sequence[Mapping[str, str]]) -> dict[str, set[str]]:
+        """{notebook id: tests zeroed}; "" (a row that names no notebook): in every notebook."""
+        out: dict[str, set[str]] = {}
+        for r in rs:
+            if r["kind"] == "tamper" and r.get("tests"):
+                out.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
+        return out
+
+    zero = tampered(rows)
     old = review.replace(course, assignment, student,
                          [{k: r.get(k, "") for k in ("notebook", "kind", "tests", "reason")} for r in rows])
-    previously = {t for r in old if r["kind"] == "tamper" for t in r["tests"].split()}
-    flagged = set().union(*zero.values()) if zero else set()
+    previously = tampered(old)
     with Gradebook(url) as gb:
         for name in notebook_names(course, assignment):
             nb_id = name.removesuffix(".ipynb")
@@ -190,11 +226,14 @@ def record_findings(course: str | Path, assignment: str, student: str,
                 sub = gb.find_submission_notebook(nb_id, assignment, student)
             except MissingEntry:
                 continue
+            # per notebook: two notebooks may have test cells of the same name
+            now = zero.get(nb_id, set()) | zero.get("", set())
+            before = previously.get(nb_id, set()) | previously.get("", set())
             for g in sub.grades:
-                if g.name in zero.get(nb_id, set()) | zero.get("", set()):
+                if g.name in now:
                     g.manual_score = 0.0
                     g.needs_manual_grade = False  # the grader's own decision, not a person's to make
-                elif g.name in previously and g.name not in flagged and g.cell.cell_type == "code":
+                elif g.name in before and g.cell.cell_type == "code":
                     g.manual_score = None
                     g.needs_manual_grade = False
         gb.db.commit()

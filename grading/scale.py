@@ -155,7 +155,7 @@ def _course_lock(course: str | Path) -> Iterator[None]:
 
 def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = None,
           scheduler: Any = None, db_url: str | None = None, force: bool = False,
-          progress: bool | None = None, sandbox: bool = True, timeout: float | None = None,
+          sandbox: bool = True, timeout: float | None = None,
           students: Collection[str] | None = None) -> Summary:
     """Grade every submission ``submitted/<student>/<assignment>/`` of the assignments.
 
@@ -170,8 +170,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
     stream: info for the run and each submission, a warning for what is left out or
     interrupted.  The line that starts the run and the line of each finished submission
     carry ``progress=(done, total)`` (a ``LogRecord`` attribute), from which the CLI
-    draws its bar on a terminal (grading/console.py).  ``progress`` is accepted for the
-    callers of the time when this function drew the bar itself; it changes nothing.
+    draws its bar on a terminal (grading/console.py).
     """
     course = Path(course).resolve()
     t0, cpu0 = time.time(), cpu_seconds()

@@ -15,7 +15,6 @@ flags / variants, and lost points / variants.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from grading import console, examples, nbg, report, review, scale, serial  # noqa: E402
+from grading import console, examples, report, review, scale, scratch  # noqa: E402
 from grading.paths import assignments as all_assignments  # noqa: E402
 
 # name: cells inserted after the setup cell (a leading "md:" makes a markdown cell)
@@ -57,6 +56,18 @@ def variant(nb, cells):
     return nb
 
 
+def make_course(dest, ids):
+    """A course with the assignments released (grading/scratch.py: source and course record)
+    and every innocent variant of each reference solution handed in."""
+    course = scratch.make_course(dest, ids, origin=ROOT, parts=("source", "record"), release="generate")
+    for a in ids:
+        correct = examples.make_submission(scratch.notebook(course, "source", a),
+                                           scratch.notebook(course, "release", a), {})
+        scratch.hand_in(course, a, {f"innocent_{name}": variant(correct, cells)
+                                    for name, cells in VARIANTS.items()})
+    return course
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--assignments", default=None)
@@ -65,20 +76,7 @@ def main(argv=None):
     ids = args.assignments.split(",") if args.assignments else all_assignments(ROOT)
     flagged = lost = total = 0
     with tempfile.TemporaryDirectory(prefix="false-flags-") as tmp:
-        course = Path(tmp) / "course"
-        course.mkdir()
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        (course / "expected").mkdir()
-        for a in ids:
-            shutil.copytree(ROOT / "source" / a, course / "source" / a)
-            shutil.copy(ROOT / "expected" / f"{a}.json", course / "expected")
-            nbg.generate_assignment(course, a)
-            correct = examples.make_submission(course / "source" / a / f"{a}.ipynb",
-                                               course / "release" / a / f"{a}.ipynb", {})
-            for name, cells in VARIANTS.items():
-                out = course / "submitted" / f"innocent_{name}" / a / f"{a}.ipynb"
-                out.parent.mkdir(parents=True)
-                nbformat.write(variant(correct, cells), str(out))
+        course = make_course(Path(tmp) / "course", ids)
         with console.shown():   # the grading log: a line per submission, the summary
             scale.grade(course, ids, jobs=args.jobs)
         rows = review.read(course)

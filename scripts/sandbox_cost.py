@@ -19,22 +19,15 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from grading import build, nbg, report, serial  # noqa: E402
+from grading import report, scratch, serial  # noqa: E402
 
 
 def main(n=6, rounds=2):
-    course = Path(tempfile.mkdtemp(prefix="sandbox-cost-"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "notebooks").mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "toy" / "toy.md", course / "notebooks")
-    build.build(course)
-    nbg.generate_assignment(course, "toy")
-    serial.record(course, "toy")
-    source = nbformat.read(course / "source" / "toy" / "toy.ipynb", as_version=4)
-    for k in range(n):
-        out = course / "submitted" / f"student{k:02d}" / "toy" / "toy.ipynb"
-        out.parent.mkdir(parents=True)
-        nbformat.write(source, str(out))
+    # the toy assignment released as `course release` does it: source, release, course record
+    course = scratch.make_course(Path(tempfile.mkdtemp(prefix="sandbox-cost-")), origin=ROOT,
+                                 fixtures=["toy"], release="course")
+    source = nbformat.read(scratch.notebook(course, "source", "toy"), as_version=4)
+    scratch.hand_in(course, "toy", {f"student{k:02d}": source for k in range(n)})
     times = {True: [], False: []}
     for _ in range(rounds):
         for sandbox in (True, False):

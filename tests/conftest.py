@@ -1,6 +1,5 @@
 import filecmp
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -33,20 +32,9 @@ def root():
     return ROOT
 
 
-def make_course(dest, assignments=("01_dv",)):
-    """A fresh course directory: config and source notebooks copied from the repo."""
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "nbgrader_config.py", dest)
-    (dest / "examples").mkdir()
-    for a in assignments:
-        shutil.copytree(ROOT / "source" / a, dest / "source" / a)
-        record = ROOT / "expected" / f"{a}.json"  # the instructor-side record of the hidden tests
-        if record.exists():
-            (dest / "expected").mkdir(exist_ok=True)
-            shutil.copy(record, dest / "expected")
-        (dest / "notebooks").mkdir(exist_ok=True)
-        shutil.copy(ROOT / "notebooks" / f"{a}.md", dest / "notebooks")
-        if (ROOT / "examples" / f"{a}.py").exists():
-            shutil.copy(ROOT / "examples" / f"{a}.py", dest / "examples")
-    return dest
+def make_course(dest, assignments=("01_dv",), **options):
+    """A fresh course directory from this checkout (grading/scratch.py): the config and, per
+    assignment, its master, source notebook, course record and examples; ``options`` as there."""
+    from grading import scratch
+
+    return scratch.make_course(dest, assignments, origin=ROOT, **options)

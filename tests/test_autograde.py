@@ -32,7 +32,7 @@ def ci_specs(assignment):
 def grade_examples(assignment, course, students):
     nbg.generate_assignment(course, assignment)
     examples.write_submissions(course, assignment, students)
-    scale.grade(course, [assignment], jobs=os.cpu_count() or 1, progress=False)
+    scale.grade(course, [assignment], jobs=os.cpu_count() or 1)
     nbg.generate_feedback(course, assignment)
     nbg.export(course, course / "grades.csv")
     return course

@@ -71,9 +71,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, make_course
 from grading.examples import make_submission
 from grading.nbg import kernel_env
+from grading.paths import assignments
 from helpers.logs import QUICK_ENV
 
 pytestmark = pytest.mark.browser
@@ -99,10 +100,7 @@ def free_port():
 def course_copy(dest):
     """What an instructor has: the config, source/ and release/ (fresh copies), and a
     student's completed copy of notebook 02 (the reference solution pasted in)."""
-    dest.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", dest)
-    shutil.copytree(ROOT / "source", dest / "source")
-    shutil.copytree(ROOT / "release", dest / "release")
+    make_course(dest, assignments(ROOT), parts=("source",), release="copy")
     completed = make_submission(ROOT / "source" / NOTEBOOK, ROOT / "release" / NOTEBOOK, {})
     (dest / "completed" / ASSIGNMENT).mkdir(parents=True)
     nbformat.write(completed, str(dest / "completed" / NOTEBOOK))

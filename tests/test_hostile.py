@@ -39,7 +39,7 @@ from nbgrader.api import Gradebook
 from grading import report, review
 from grading.leakcheck import leaks
 
-from conftest import ROOT
+from conftest import ROOT, make_course
 
 pytestmark = pytest.mark.grading
 
@@ -344,14 +344,10 @@ def host_state(paths):
 
 
 def make_toy(base):
-    course = base / "course"
-    course.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "notebooks").mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "toy" / "toy.md", course / "notebooks")
-    proc = course_cmd(course, "--assignment", A, "release")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (course / "expected" / f"{A}.json").is_file(), proc.stdout
+    """base/course: the toy assignment released as `course release` does it (grading/scratch.py:
+    the source built from tests/fixtures/toy/toy.md, nbgrader's release, the course record)."""
+    course = make_course(base / "course", [], fixtures=[A], release="course")
+    assert (course / "expected" / f"{A}.json").is_file()
     return course
 
 
@@ -437,6 +433,28 @@ def test_fixture(toy, student):
     assert stat.S_ISREG(os.lstat(folder / f"{A}.ipynb").st_mode)
     graded = nbformat.read(folder / f"{A}.ipynb", as_version=4)
     assert "ATTACK SUCCEEDED" not in json.dumps([c.get("outputs", []) for c in graded.cells])
+
+
+REPLACED = ("broken_invalid_json", "broken_not_utf8", "broken_missing_notebook", "contained_symlink_handin",
+            "contained_symlink_student_folder", "contained_fifo_handin")
+
+
+@pytest.mark.parametrize("student", REPLACED)
+def test_a_refused_notebook_is_graded_as_the_untouched_release(toy, student):
+    """Graded on the parallel path (--jobs 2), a notebook that could not be read is replaced
+    by the release, as its notice says: the release's answer stubs and text, not an empty
+    notebook with the test cells put back."""
+    course = toy["course"]
+    release = nbformat.read(course / "release" / A / f"{A}.ipynb", as_version=4)
+    graded = nbformat.read(course / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+
+    def student_side(nb):  # what the writer does not restore from source/: answers and text
+        return [(c.cell_type, c.source) for c in nb.cells if not c.metadata.get("nbgrader", {}).get("locked")]
+
+    assert student_side(graded) == student_side(release)
+    assert any("raise NotImplementedError()" in src for _, src in student_side(graded))
+    notes = [r["reason"] for r in review.read(course) if r["student"] == student and r["kind"] == "notice"]
+    assert any(n.endswith("graded as the untouched release, zero") for n in notes), notes
 
 
 def test_huge_output_is_truncated(toy):

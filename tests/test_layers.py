@@ -25,8 +25,8 @@ LAYERS = [
     {"intake", "job"},
     # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
     {"writer", "dispatch", "scale", "serial"},
-    # 6. authoring and the CLI
-    {"cli", "cli_parse", "cli_grade", "cli_results", "__main__", "__init__", "dashboard", "console"},
+    # 6. authoring and the CLI; the scratch-course builder of the tests, benchmarks and scripts
+    {"cli", "cli_parse", "cli_grade", "cli_results", "__main__", "__init__", "dashboard", "console", "scratch"},
 ]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import examples, nbg, report, review, scale
+from grading import examples, report, review, scale, scratch
 from grading import serial as serial_grader
 
 from conftest import ROOT, make_course
@@ -35,23 +35,13 @@ BATCH = {"scale_tiny": sorted(runpy.run_path(str(TINY / "examples.py"))["SUBMISS
 
 
 def make_batch_course(dest, batch=BATCH, db_url=None):
-    """A course with both assignments released and the batch handed in."""
-    course = make_course(dest, [])
-    shutil.copytree(TINY / "source" / "scale_tiny", course / "source" / "scale_tiny")
-    shutil.copy(TINY / "examples.py", course / "examples" / "scale_tiny.py")
-    if db_url:
-        with open(course / "nbgrader_config.py", "a") as f:
-            f.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    (course / "expected").mkdir(exist_ok=True)
-    shutil.copy(TINY / "expected" / "scale_tiny.json", course / "expected")  # course record, kept current
+    """A course with the fixture assignment released and the batch handed in."""
+    course = make_course(dest, [], fixtures=["scale_tiny"], release="generate", db_url=db_url)
     for a, students in batch.items():
-        nbg.generate_assignment(course, a)
-        written = examples.write_submissions(course, a, students)
+        # a submission time per student, so that the timestamps must line up too
+        times = {s: f"2026-11-20 12:{k:02d}:00.000000 UTC" for k, s in enumerate(sorted(students))}
+        written = scratch.hand_in(course, a, scratch.examples_of(course, a, students), times)
         assert sorted(written) == sorted(students)
-        for k, student in enumerate(sorted(students)):
-            # a submission time per student, so that the timestamps must line up too
-            (course / "submitted" / student / a / "timestamp.txt").write_text(
-                f"2026-11-20 12:{k:02d}:00.000000 UTC")
     return course
 
 
@@ -154,7 +144,7 @@ def test_serial_reference_is_what_the_examples_say(serial):
 
 def test_parallel_grades_equal_serial(serial, tmp_path):
     course = make_batch_course(tmp_path / "c")
-    summary = scale.grade(course, list(BATCH), jobs=2, progress=False)
+    summary = scale.grade(course, list(BATCH), jobs=2)
     assert not summary.failed and not summary.skipped
     assert sorted(summary.graded) == sorted(serial[1])
     assert sorted((a, s) for a, s, _ in summary.flagged) == FLAGGED
@@ -203,7 +193,7 @@ def test_postgresql_gradebook(serial, postgres, tmp_path):
     """The gradebook on a PostgreSQL server, named by CourseDirectory.db_url."""
     course = make_batch_course(tmp_path / "c", db_url=postgres)
     assert scale.coursedir(course).db_url == postgres
-    summary = scale.grade(course, list(BATCH), jobs=2, progress=False)
+    summary = scale.grade(course, list(BATCH), jobs=2)
     assert not summary.failed
     assert not (course / "gradebook.db").exists(), "a SQLite gradebook was written after all"
     rows, counts = snapshot(postgres)
@@ -223,8 +213,7 @@ def test_dask_cluster(serial, tmp_path, monkeypatch):
     course = make_batch_course(tmp_path / "c")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        summary = scale.grade(course, list(BATCH), scheduler=cluster.scheduler_address,
-                              progress=False)
+        summary = scale.grade(course, list(BATCH), scheduler=cluster.scheduler_address)
     assert not summary.failed
     assert sorted(summary.graded) == sorted(serial[1])
     assert flagged(course) == flagged(serial[0])
