@@ -27,6 +27,18 @@ def pytest_sessionstart(session):
                     "run the tests with `make test`, which reinstalls them")
 
 
+TIERS = ("fast", "grading", "browser", "postgres", "dask")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test is in a tier (pyproject.toml's markers): `make test-fast` selects one, and a
+    test without a marker would silently drop out of every tier but `make test`."""
+    untiered = [item.nodeid for item in items if not any(item.get_closest_marker(t) for t in TIERS)]
+    if untiered:
+        raise pytest.UsageError("tests without a tier marker (" + ", ".join(TIERS) + "): "
+                                + ", ".join(untiered[:10]) + (" ..." if len(untiered) > 10 else ""))
+
+
 @pytest.fixture(scope="session")
 def root():
     return ROOT

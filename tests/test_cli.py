@@ -26,6 +26,7 @@ def test_steps_work_before_any_submission(tmp_path):
     assert "nothing autograded yet" in course(sub, "feedback").stdout
 
 
+@pytest.mark.fast  # `course report` outside a course: nothing is graded
 def test_outside_a_course_it_says_so(tmp_path):
     proc = course(tmp_path, "report")
     assert proc.returncode != 0 and "no course here" in proc.stderr

@@ -1,7 +1,10 @@
 """helpers.CompiledAdam computes the same training as torch.optim.Adam, faster."""
+import pytest
 import torch
 
 import helpers
+
+pytestmark = pytest.mark.fast  # torch on the CPU, no kernel
 
 
 def tiny_net():

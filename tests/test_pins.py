@@ -64,6 +64,7 @@ def test_torch_is_pinned_to_the_local_cpu_build(root):
     assert requirements(root)["torch"] == "2.13.0"
 
 
+@pytest.mark.fast
 def test_installed_versions_match_the_pins(root):
     from importlib.metadata import version
 
@@ -72,6 +73,7 @@ def test_installed_versions_match_the_pins(root):
         assert got == pinned, f"{name}: installed {got}, pinned {pinned}"
 
 
+@pytest.mark.fast
 def test_nbformat_does_not_build_the_iri_parsers():
     """Every nbgrader command imports nbformat, and so jsonschema's format checkers.
     With rfc3987-syntax installed that import builds ~35 Earley parsers (5.4 s of CPU
