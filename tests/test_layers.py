@@ -79,3 +79,17 @@ def test_no_import_cycle():
         if m not in state:
             visit(m, [m])
     assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_package_map_lists_every_module_in_its_layer():
+    """docs/grading-package.md, the newcomer's map, names every module under its layer's heading."""
+    import re
+
+    text = (ROOT / "docs" / "grading-package.md").read_text()
+    sections = re.split(r"^### (\d)\. ", text, flags=re.M)
+    listed = {int(n): set(re.findall(r"`(\w+)`", body)) for n, body in zip(sections[1::2], sections[2::2])}
+    for i, group in enumerate(LAYERS, 1):
+        missing = group - listed.get(i, set())
+        assert not missing, f"docs/grading-package.md, layer {i}: {sorted(missing)} not listed"
+        elsewhere = {m for j, names in listed.items() if j != i for m in names & group}
+        assert not elsewhere, f"docs/grading-package.md lists {sorted(elsewhere)} outside layer {i}"
