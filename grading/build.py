@@ -6,6 +6,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from . import cells
 from .paths import assignments
 
 
@@ -22,7 +23,7 @@ def to_source(md_path: str | Path) -> str:
     nb.nbformat, nb.nbformat_minor = 4, 5
     # Cell ids derived from grade ids keep the file stable across rebuilds.
     for i, cell in enumerate(nb.cells):
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        gid = cells.grade_id(cell)
         cell["id"] = (gid or f"cell-{i}").replace("_", "-")
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"

@@ -10,6 +10,8 @@ import json
 import re
 import sys
 import types
+
+from . import cells  # the standard library only, as this module
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -20,7 +22,7 @@ def cell_sources(nb_path: str | Path, grade_ids: Sequence[str]) -> list[str]:
         nb = json.load(f)
     found = {}
     for cell in nb["cells"]:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = cells.grade_id(cell)
         if cell["cell_type"] == "code" and gid in grade_ids:
             src = cell["source"]
             found[gid] = "".join(src) if isinstance(src, list) else src

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Collection
 
 import nbformat
 
+from . import cells
+
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
@@ -40,7 +42,7 @@ def solution_text(source: str) -> str:
 
 
 def grade_id(cell: NotebookNode) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    return cells.grade_id(cell)
 
 
 def make_submission(source_nb: str | Path, release_nb: str | Path, spec: dict[str, Any]) -> NotebookNode:
@@ -50,7 +52,7 @@ def make_submission(source_nb: str | Path, release_nb: str | Path, spec: dict[st
         return release
     answers = {grade_id(c): solution_text(c.source)
                for c in nbformat.read(str(source_nb), as_version=4).cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+               if cells.is_solution(c)}
     edits = dict(spec.get("edits", {}))
     for cell in release.cells:
         gid = grade_id(cell)

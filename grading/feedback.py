@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from . import cells
 from .leakcheck import ANSI, BEGIN, secret_patterns, strip_hidden
 from .sanitize import scrub_outputs
 
@@ -57,8 +58,7 @@ class ScrubTestCells(Preprocessor):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any], index: int
                         ) -> tuple[NotebookNode, dict[str, Any]]:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not (meta.get("grade") or BEGIN in cell.source):
+        if cell.cell_type != "code" or not (cells.is_grade(cell) or BEGIN in cell.source):
             return cell, resources
         cell.source = strip_hidden(cell.source)
         for out in cell.get("outputs", []):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from . import cells
+
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
@@ -42,9 +44,8 @@ def secret_lines(source_nb: NotebookNode) -> list[str]:
     """
     public, secret = set(), []
     for cell in source_nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
         lines = cell.source.splitlines()
-        if meta.get("solution") and cell.cell_type == "markdown":
+        if cells.is_solution(cell) and cell.cell_type == "markdown":
             secret += lines
             continue
         inside = False
@@ -105,8 +106,7 @@ def public_text(source_nb: NotebookNode) -> str:
     the locked code, the visible parts of test cells, the code around solutions."""
     parts = []
     for cell in source_nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "markdown":
+        if cells.is_solution(cell) and cell.cell_type == "markdown":
             continue
         inside = False
         for line in strip_hidden(cell.source).splitlines():

@@ -51,7 +51,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .tamper_cells import Context, _cell_meta
+from . import cells
+from .tamper_cells import Context
 from .tamper_scan import scan_cell
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def scan(source_nb: NotebookNode, graded_nb: NotebookNode
     for i, cell in ctx.student_cells(graded_nb):
         zero, review = scan_cell(cell.source, ctx)
         if zero or review:
-            out.append((i, _cell_meta(cell).get("grade_id"), zero, review))
+            out.append((i, cells.grade_id(cell), zero, review))
     return out
 
 
@@ -85,14 +86,14 @@ def kernel_findings(graded_nb: NotebookNode) -> list[tuple[int, str | None, str]
     for i, cell in enumerate(graded_nb.cells):
         for o in cell.get("outputs", []):
             if o.get("output_type") == "error" and o.get("ename") == "TamperDetected":
-                out.append((i, _cell_meta(cell).get("grade_id"), str(o.get("evalue", ""))))
+                out.append((i, cells.grade_id(cell), str(o.get("evalue", ""))))
     return out
 
 
 def affected(graded_nb: NotebookNode, first_index: int) -> list[str]:
     """grade_ids of the autograded test cells at or after ``first_index``."""
-    return [_cell_meta(c)["grade_id"] for i, c in enumerate(graded_nb.cells)
-            if i >= first_index and c.cell_type == "code" and _cell_meta(c).get("grade")]
+    return [cells.meta(c)["grade_id"] for i, c in enumerate(graded_nb.cells)
+            if i >= first_index and c.cell_type == "code" and cells.is_grade(c)]
 
 
 def _where(i: int, gid: str | None) -> str:

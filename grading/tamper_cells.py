@@ -6,14 +6,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
+
+from . import cells
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
-
-def _cell_meta(cell: NotebookNode) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
 
 def _python(source: str) -> str:
     """Cell source as plain Python: IPython's own transforms for magics and ``!``."""
@@ -154,7 +152,7 @@ class Context:
         locked_names, self.locked_imports, solution_names, test_reads = set(), {}, set(), set()
         self.locked_kinds = {}
         for cell in source_nb.cells:
-            meta = _cell_meta(cell)
+            meta = cells.meta(cell)
             gid = meta.get("grade_id")
             if meta.get("solution"):
                 self.solution_ids.add(gid)
@@ -211,6 +209,6 @@ class Context:
     def student_cells(self, nb: NotebookNode) -> Iterator[tuple[int, NotebookNode]]:
         """(index, cell) of the cells whose code is the student's: answers and added cells."""
         for i, cell in enumerate(nb.cells):
-            gid = _cell_meta(cell).get("grade_id")
+            gid = cells.meta(cell).get("grade_id")
             if cell.cell_type == "code" and (gid in self.solution_ids or gid not in self.locked_ids):
                 yield i, cell
