@@ -52,10 +52,10 @@ def _readable(data: bytes) -> str | None:
         nbformat.validate(nb)
         return None
     except Exception as exc:  # invalid UTF-8 or JSON, not a notebook, wrong schema
-        return _why_unreadable(exc)
+        return why_unreadable(exc)
 
 
-def _why_unreadable(exc: Exception) -> str:
+def why_unreadable(exc: Exception) -> str:
     """The kind of problem and where it is, never the file's own text: nbformat's and
     jsonschema's messages quote it (``Notebook does not appear to be JSON: '{"cells"...'``,
     ``{'cell_type': 'codex', 'source': ...} is not valid``), and a student could write
