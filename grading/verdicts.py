@@ -19,9 +19,11 @@ a display output of MIME ``REPORT_MIME``), and the grader decides:
   record's parameters, never the kernel's;
 - a warning on stderr is not a failure (nbgrader's own rule zeroes it).
 
-Scores are written by ``CourseSaveAutoGrades``, nbgrader's SaveAutoGrades with
-this decision in place of ``nbgrader.utils.determine_grade`` for code test
-cells.  Written answers keep nbgrader's rule (they wait for a person).
+Scores are written by ``CourseSaveAutoGrades`` (grading/decide.py), nbgrader's
+SaveAutoGrades with this decision in place of ``nbgrader.utils.determine_grade``
+for code test cells.  Written answers keep nbgrader's rule (they wait for a
+person).  This module is pure: the nbgrader preprocessors that apply it live in
+grading/decide.py.
 
 What kernel code can still do: stop a report (the test fails), or report a
 value it computed by other means (it must then know the right value, that is,
@@ -38,7 +40,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbgrader import utils as nbutils
-from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -263,22 +264,6 @@ def annotate(nb: NotebookNode, verdicts: dict[str, Verdict]) -> None:
             "display_data", data={"text/plain": text}, metadata={VERDICT_KEY: "verdict"}))
 
 
-class CourseSaveAutoGrades(SaveAutoGrades):
-    """nbgrader's SaveAutoGrades, scoring code test cells by ``resources["mi_course_verdicts"]``."""
-
-    def _add_score(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
-        verdicts = resources.get("mi_course_verdicts")
-        if verdicts is None or not is_test_cell(cell):
-            return super()._add_score(cell, resources)
-        gid = cell.metadata["nbgrader"]["grade_id"]
-        grade = self.gradebook.find_grade(gid, self.notebook_id, self.assignment_id, self.student_id)
-        v = verdicts.get(gid)
-        points = float(cell.metadata["nbgrader"]["points"])
-        grade.auto_score = points if (v is not None and v.passed) else 0.0
-        grade.needs_manual_grade = grade.manual_score is not None
-        self.gradebook.db.commit()
-
-
 # --- making the record -----------------------------------------------------------------------
 
 def record_from_graded(graded_nb: NotebookNode, source_bytes: bytes) -> dict:
@@ -317,16 +302,3 @@ def record_from_graded(graded_nb: NotebookNode, source_bytes: bytes) -> dict:
     if problems:
         raise RecordError("cannot record: " + "; ".join(problems))
     return {"source_digest": source_digest(source_bytes), "cells": cells}
-
-
-class DecideVerdicts(NbGraderPreprocessor):
-    """Decide and annotate verdicts inside an nbgrader pipeline (``resources["mi_course_record"]``
-    holds the record of this notebook's cells); a no-op without a record."""
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        rec = resources.get("mi_course_record")
-        if rec is None:
-            return nb, resources
-        resources["mi_course_verdicts"] = decide_notebook(nb, rec)
-        annotate(nb, resources["mi_course_verdicts"])
-        return nb, resources
