@@ -10,6 +10,7 @@ from nbgrader.api import MissingEntry
 from . import examples, exchange, nbg, report
 from .cli_grade import _print_review
 from .cli_parse import _assignments
+from .errors import CourseError, GradebookError
 
 
 def feedback_jobs(course: str | Path, assignment: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -142,7 +143,23 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
     for a in _assignments(args):
         try:
             report.autograded_max(args.course, a)
-        except Exception:
+        except MissingEntry:  # only that: a gradebook that cannot be read is an error
             print(f"{a}: not in the gradebook yet, no dashboard")
             continue
-        print(f"{a}: dashboard in {dashboard.write(args.course, a)}")
+        except Exception as exc:
+            raise GradebookError(f"{a}: no dashboard, the gradebook cannot be read "
+                                 f"({_first_line(exc)})") from exc
+        try:
+            path = dashboard.write(args.course, a)
+        except CourseError:
+            raise
+        except Exception as exc:  # the grading times come from the gradebook too
+            raise GradebookError(f"{a}: no dashboard, the grading results cannot be read "
+                                 f"({_first_line(exc)})") from exc
+        print(f"{a}: dashboard in {path}")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The exception's kind and the first line of its message (a driver's is many lines)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__

@@ -6,8 +6,10 @@ and paths inside the course come from ``CourseDirectory.format_path``.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Literal
+
+from .errors import CourseError
 
 if TYPE_CHECKING:
     from nbgrader.coursedir import CourseDirectory
@@ -15,9 +17,13 @@ if TYPE_CHECKING:
 
 
 def load_config(course: str | Path) -> Config:
-    """The course's nbgrader configuration (``nbgrader_config.py``) as a traitlets Config."""
-    from traitlets.config.loader import PyFileConfigLoader
+    """The course's nbgrader configuration (``nbgrader_config.py``) as a traitlets Config;
+    nbgrader's defaults (an empty Config) for a folder without one, as nbgrader's own
+    commands run there."""
+    from traitlets.config.loader import Config, PyFileConfigLoader
 
+    if not (Path(course) / "nbgrader_config.py").is_file():
+        return Config()
     return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
 
 
@@ -29,6 +35,27 @@ def coursedir(course: str | Path, db_url: str | None = None) -> CourseDirectory:
     if db_url:
         cd.db_url = db_url
     return cd
+
+
+Step = Literal["source", "release", "submitted", "autograded", "feedback"]
+
+
+def step_path(course: str | Path, step: Step, assignment: str = ".", student: str = ".",
+              cd: CourseDirectory | None = None) -> str:
+    """``<step>/<student>/<assignment>`` of the course, relative to its root and
+    "/"-separated, as nbgrader's ``CourseDirectory.format_path`` places it ("." for a
+    part left out: ``step_path(c, "submitted")`` is the folder of all hand-ins).
+
+    Relative, for grading/safeio.py, which walks it from the course root one component
+    at a time without following links.  ``cd``: the course's CourseDirectory, where the
+    caller has it already (building one reads ``nbgrader_config.py``)."""
+    cd = cd or coursedir(course)
+    full = PurePath(cd.format_path(getattr(cd, f"{step}_directory"), student, assignment))
+    try:
+        return full.relative_to(cd.root).as_posix()
+    except ValueError:
+        raise CourseError(f"the course's {step} folder {full} is outside the course {cd.root} "
+                          "(CourseDirectory.directory_structure)") from None
 
 
 def db_url(course: str | Path) -> str:

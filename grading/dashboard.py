@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-from . import report, review
+from . import cells, report, review
 
 VERDICT_KEY = "mi_course"       # output metadata of the grader's verdict notes (grading/verdicts.py)
 TOP_MESSAGES = 5                # failure messages shown per test cell
@@ -55,9 +55,8 @@ class Data:
 # --- reading what grading left ----------------------------------------------------------------
 
 def _is_test_cell(cell: dict[str, Any]) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return (cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution")
-            and meta.get("grade_id"))
+    return (cell.get("cell_type") == "code" and cells.is_grade(cell) and not cells.is_solution(cell)
+            and cells.grade_id(cell) is not None)
 
 
 def cell_failure_messages(cell: dict[str, Any]) -> list[str]:
@@ -87,7 +86,7 @@ def failure_messages(notebooks: Iterable[dict[str, Any]]) -> dict[str, list[tupl
         for cell in nb.get("cells", []):
             if not _is_test_cell(cell):
                 continue
-            gid = cell["metadata"]["nbgrader"]["grade_id"]
+            gid = cells.grade_id(cell) or ""
             for msg in set(cell_failure_messages(cell)):
                 key = _NUMBER.sub("#", msg)
                 example.setdefault((gid, key), msg)

@@ -14,6 +14,10 @@ class GradingError(CourseError):
     """A grading run cannot start or go on (another run holds the course, a missing assignment)."""
 
 
+class GradebookError(CourseError):
+    """The gradebook cannot be read (a database server that cannot be reached, a broken file)."""
+
+
 class RecordError(CourseError):
     """The instructor-side record of expected values is missing, stale or inconsistent."""
 

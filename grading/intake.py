@@ -27,8 +27,10 @@ import nbformat
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
+    from nbgrader.coursedir import CourseDirectory
 
-from . import review, safeio, tamper
+from . import cells, review, safeio, tamper
+from .course import coursedir, step_path
 
 MESSAGES = [  # (pattern in a test or answer cell's error, message for the review list)
     ("did not stop when interrupted", "a cell ran past the time limit and ignored the interrupt: "
@@ -41,8 +43,10 @@ MESSAGES = [  # (pattern in a test or answer cell's error, message for the revie
 ]
 
 
-def notebook_names(course: str | Path, assignment: str) -> list[str]:
-    return sorted(p.name for p in (Path(course) / "source" / assignment).glob("*.ipynb"))
+def notebook_names(course: str | Path, assignment: str, cd: CourseDirectory | None = None) -> list[str]:
+    """The notebooks of the assignment's source folder (the course's paths: grading/course.py)."""
+    return sorted(p.name for p in (Path(course) / step_path(course, "source", assignment, cd=cd))
+                  .glob("*.ipynb"))
 
 
 def _readable(data: bytes) -> str | None:
@@ -52,10 +56,10 @@ def _readable(data: bytes) -> str | None:
         nbformat.validate(nb)
         return None
     except Exception as exc:  # invalid UTF-8 or JSON, not a notebook, wrong schema
-        return _why_unreadable(exc)
+        return why_unreadable(exc)
 
 
-def _why_unreadable(exc: Exception) -> str:
+def why_unreadable(exc: Exception) -> str:
     """The kind of problem and where it is, never the file's own text: nbformat's and
     jsonschema's messages quote it (``Notebook does not appear to be JSON: '{"cells"...'``,
     ``{'cell_type': 'codex', 'source': ...} is not valid``), and a student could write
@@ -76,24 +80,28 @@ def _why_unreadable(exc: Exception) -> str:
     return f"{name}: not a notebook that nbformat can read" if "Validation" in name else name
 
 
-def _release_or_empty(course: str | Path, assignment: str, name: str) -> bytes:
-    release = Path(course) / "release" / assignment / name
+def _release_or_empty(course: str | Path, assignment: str, name: str,
+                      cd: CourseDirectory | None = None) -> bytes:
+    release = Path(course) / step_path(course, "release", assignment, cd=cd) / name
     if release.is_file():
         return release.read_bytes()
     return nbformat.writes(nbformat.v4.new_notebook()).encode()
 
 
-def _stand_in(course: str | Path, assignment: str, names: list[str]) -> str:
+def _stand_in(course: str | Path, assignment: str, names: list[str],
+              cd: CourseDirectory | None = None) -> str:
     """What a refused or missing notebook is graded as, in the notices' words: the untouched
     release; or, where the course has no release of it (nbgrader grades without release/),
     an empty notebook (its tests are put back and score zero all the same)."""
-    missing = [n for n in names if not (Path(course) / "release" / assignment / n).is_file()]
+    release = step_path(course, "release", assignment, cd=cd)
+    missing = [n for n in names if not (Path(course) / release / n).is_file()]
     if not missing:
         return "the untouched release"
-    return f"an empty notebook (the course has no release/{assignment}/{', '.join(missing)})"
+    return f"an empty notebook (the course has no {release}/{', '.join(missing)})"
 
 
-def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str, bytes], list[str]]:
+def collect(course: str | Path, assignment: str, student: str,
+            cd: CourseDirectory | None = None) -> tuple[dict[str, bytes], list[str]]:
     """What will be graded of ``submitted/<student>/<assignment>/``: ({name: bytes}, notices).
 
     Read without following links (grading/safeio.py): a hand-in folder or notebook that
@@ -103,13 +111,18 @@ def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str
     missing notebook is replaced the same way; a single notebook named differently from
     the release is graded under the release's name; other files are left out (a
     ``numpy.py`` next to the notebook would otherwise shadow the real module).
+
+    The folders are the course's (grading/course.py, ``step_path``); ``cd``: its
+    CourseDirectory, where the caller has it already.
     """
     course = Path(course)
-    names = notebook_names(course, assignment)
+    cd = cd or coursedir(course)   # the course's paths, relative to it: safeio walks them from the root
+    names = notebook_names(course, assignment, cd)
     files, notes = {}, []
-    instead = _stand_in(course, assignment, names)
-    rel = f"submitted/{student}/{assignment}"
-    kinds = {p: safeio.kind_of(course, p) for p in (f"submitted/{student}", rel)}
+    instead = _stand_in(course, assignment, names, cd)
+    rel = step_path(course, "submitted", assignment, student, cd=cd)
+    kinds = {p: safeio.kind_of(course, p)
+             for p in (step_path(course, "submitted", ".", student, cd=cd), rel)}
     entries = {}
     if all(k == "dir" for k in kinds.values()):
         try:
@@ -142,7 +155,7 @@ def collect(course: str | Path, assignment: str, student: str) -> tuple[dict[str
             notes.append(f"{chosen} is not a readable notebook ({problem}): graded as {instead}, zero")
         elif entries or not notes:
             notes.append(f"no {name} handed in: graded as {instead}, zero")
-        files[name] = _release_or_empty(course, assignment, name)
+        files[name] = _release_or_empty(course, assignment, name, cd)
     if entries.get("timestamp.txt") == "file":
         try:
             files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT)
@@ -168,7 +181,7 @@ def _messages(nb: NotebookNode) -> list[str]:
             if out.get("output_type") != "error":
                 continue
             text = f"{out.get('ename', '')}: {out.get('evalue', '')}"
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+            gid = cells.grade_id(cell) or "?"
             for pattern, message in MESSAGES:
                 if pattern in text:
                     found.setdefault(message, []).append(gid)

@@ -32,9 +32,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import nbformat
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 from . import intake, safeio, sandbox as sandbox_mod
 from .accounting import cpu_seconds
@@ -163,6 +166,34 @@ def _supervise(argv: list[str], cwd: str, env: dict[str, str], wall_s: float) ->
     return code, tail.text()
 
 
+def take_back(jobdir: Path, assignment: str, student: str, name: str, handed_in: bytes,
+              log: str) -> tuple[bytes, NotebookNode, str | None]:
+    """One graded notebook out of the job folder: (its bytes, the notebook, a notice or None).
+
+    A regular file, read without following links, size-capped and a valid notebook;
+    else the notebook as handed in, its outputs cleared, with a notice for the review list.
+    """
+    rel = f"autograded/{student}/{assignment}/{name}"
+    try:
+        data = safeio.read_file(jobdir, rel)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
+        nbformat.validate(nb)
+        return data, nb, None
+    except Exception as exc:   # safeio.Refused, invalid UTF-8/JSON/notebook
+        # Graded all the same, from the notebook as handed in: with no check reported,
+        # every test scores zero (grading/verdicts.py).  The notice names the kind of
+        # problem and where, never the graded notebook's own text (the student's):
+        # safeio's refusals are in its own words, about our path.
+        why = str(exc) if isinstance(exc, safeio.Refused) else intake.why_unreadable(exc)
+        notice = (f"{name}: the graded notebook could not be taken back ({why}); its tests "
+                  f"score zero. The job's last output: {gist(log)}")
+    nb = nbformat.reads(handed_in.decode("utf-8"), as_version=4)
+    for cell in nb.cells:  # never the hand-in's own outputs: they could be forged reports
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(nb).encode(), nb, notice
+
+
 def gist(error: str | None) -> str:
     """The telling line of a failed job's log (nbgrader ends with generic ones)."""
     lines = [ln.strip() for ln in (error or "?").strip().splitlines() if ln.strip()]
@@ -212,22 +243,9 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
         names = sorted(n for n in common["source"] if n.endswith(".ipynb"))
         graded, notices = {}, []
         for name in names:
-            rel = f"autograded/{student}/{assignment}/{name}"
-            try:
-                data = safeio.read_file(jobdir, rel)
-                nb = nbformat.reads(data.decode("utf-8"), as_version=nbformat.NO_CONVERT)
-                nbformat.validate(nb)
-            except Exception as exc:   # safeio.Refused, invalid UTF-8/JSON/notebook
-                # Graded all the same, from the notebook as handed in: with no check reported,
-                # every test scores zero (grading/verdicts.py).
-                notices.append(f"{name}: the graded notebook could not be taken back "
-                               f"({type(exc).__name__}: {str(exc)[:200]}); its tests score zero. "
-                               f"The job's last output: {gist(log)}")
-                nb = nbformat.reads(files[name].decode("utf-8"), as_version=4)
-                for cell in nb.cells:  # never the hand-in's own outputs: they could be forged reports
-                    if cell.cell_type == "code":
-                        cell.outputs, cell.execution_count = [], None
-                data = nbformat.writes(nb).encode()
+            data, nb, notice = take_back(jobdir, assignment, student, name, files[name], log)
+            if notice:
+                notices.append(notice)
             result.notebooks[name] = data
             graded[name] = nb
         sources = {n: nbformat.reads(common["source"][n].decode("utf-8"), as_version=4) for n in names}

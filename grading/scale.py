@@ -43,7 +43,7 @@ from typing import Any, Collection, Iterator, Mapping, Sequence
 
 from . import dispatch, intake, job as job_mod, review, safeio, verdicts
 from .accounting import cpu_seconds
-from .course import coursedir  # noqa: F401  (re-exported: tests and tools ask scale for it)
+from .course import coursedir, step_path  # coursedir re-exported: tests and tools ask scale for it
 from .errors import GradingError
 from .gradebook import STATE_TABLE, submission_scores, template_gradebook  # noqa: F401
 from .writer import Writer
@@ -96,19 +96,21 @@ def find_submissions(course: str | Path, assignments: Sequence[str],
     unreadable, zero, with a notice: grading/intake.py); a name that is not a valid id is
     left out, with a sentence in ``refused``."""
     course = Path(course)
+    cd = coursedir(course)   # the course's paths, relative to it: safeio walks them from the root
+    submitted = step_path(course, "submitted", cd=cd)
     try:
-        students = safeio.list_dir(course, "submitted")
+        students = safeio.list_dir(course, submitted)
     except safeio.Refused:
         return []
     out = []
     for name, kind in sorted(students.items()):
         if not safeio.valid_id(name):
             if refused is not None:
-                refused.append(f"submitted/{review.printable(repr(name))}: not a valid student id, not graded")
+                refused.append(f"{submitted}/{review.printable(repr(name))}: not a valid student id, not graded")
             continue
         for a in assignments:
             if kind == "dir":
-                if safeio.kind_of(course, f"submitted/{name}/{a}") != "missing":
+                if safeio.kind_of(course, step_path(course, "submitted", a, name, cd=cd)) != "missing":
                     out.append((a, name))
             elif kind in ("link", "special"):
                 out.append((a, name))
@@ -119,7 +121,7 @@ def prepare(course: str | Path, writer: Writer, assignment: str, sandbox: bool =
             timeout: float | None = None) -> dict[str, Any]:
     """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
-    src = course / "source" / assignment
+    src = course / step_path(course, "source", assignment, cd=writer.cd)
     from .course import load_config
     from .sandbox import limits
 
@@ -206,13 +208,13 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
                 common[a] = prepare(course, writer, a, sandbox=sandbox, timeout=timeout)
             record_bytes = {a: verdicts.record_path(course, a).read_bytes() for a in common}
             for a, s in todo:
-                files[a, s], notices[a, s] = intake.collect(course, a, s)
+                files[a, s], notices[a, s] = intake.collect(course, a, s, cd=writer.cd)
                 digests[a, s] = _digest({"nbgrader_config.py": common[a]["config"],
                                          "record": record_bytes[a],
                                          "grading mode": f"sandbox={sandbox} timeout={timeout}".encode()},
                                         common[a]["source"], files[a, s],
                                         {"notices": "\n".join(notices[a, s]).encode()})
-                graded = (course / "autograded" / s / a).is_dir()
+                graded = (course / step_path(course, "autograded", a, s, cd=writer.cd)).is_dir()
                 if not force and graded and state.get((a, s)) == (digests[a, s], "graded"):
                     summary.skipped.append((a, s))
             run = [x for x in todo if x not in summary.skipped]

@@ -19,9 +19,11 @@ a display output of MIME ``REPORT_MIME``), and the grader decides:
   record's parameters, never the kernel's;
 - a warning on stderr is not a failure (nbgrader's own rule zeroes it).
 
-Scores are written by ``CourseSaveAutoGrades``, nbgrader's SaveAutoGrades with
-this decision in place of ``nbgrader.utils.determine_grade`` for code test
-cells.  Written answers keep nbgrader's rule (they wait for a person).
+Scores are written by ``CourseSaveAutoGrades`` (grading/decide.py), nbgrader's
+SaveAutoGrades with this decision in place of ``nbgrader.utils.determine_grade``
+for code test cells.  Written answers keep nbgrader's rule (they wait for a
+person).  This module is pure: the nbgrader preprocessors that apply it live in
+grading/decide.py.
 
 What kernel code can still do: stop a report (the test fails), or report a
 value it computed by other means (it must then know the right value, that is,
@@ -37,9 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbgrader import utils as nbutils
-from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
-
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
@@ -49,6 +48,7 @@ KINDS = ("close", "finite", "estimate", "true", "between")
 MAX_REPORTS = 2000                                     # per cell; more is a flood, not a test
 
 
+from . import cells as cellmeta  # noqa: E402  (a record's own `cells` is a dict)
 from .errors import RecordError  # noqa: E402,F401
 
 
@@ -66,9 +66,8 @@ def source_digest(source_bytes: bytes) -> str:
     nb = nbformat.reads(source_bytes.decode("utf-8"), as_version=4)
     h = hashlib.sha256()
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and cell.cell_type == "code":
-            h.update(meta.get("grade_id", "").encode() + b"\0" + cell.source.encode() + b"\1")
+        if cellmeta.is_grade(cell) and cell.cell_type == "code":
+            h.update((cellmeta.grade_id(cell) or "").encode() + b"\0" + cell.source.encode() + b"\1")
     return h.hexdigest()
 
 
@@ -228,7 +227,7 @@ def decide(cell: NotebookNode, checks: list | None) -> Verdict:
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
+    return cell.cell_type == "code" and cellmeta.is_grade(cell) and not cellmeta.is_solution(cell)
 
 
 def decide_notebook(nb: NotebookNode, record_cells: dict) -> dict[str, Verdict]:
@@ -236,7 +235,7 @@ def decide_notebook(nb: NotebookNode, record_cells: dict) -> dict[str, Verdict]:
     out = {}
     for cell in nb.cells:
         if is_test_cell(cell):
-            gid = cell.metadata["nbgrader"]["grade_id"]
+            gid = cellmeta.grade_id(cell) or ""
             out[gid] = decide(cell, record_cells.get(gid))
     return out
 
@@ -254,29 +253,13 @@ def annotate(nb: NotebookNode, verdicts: dict[str, Verdict]) -> None:
                         and o.get("metadata", {}).get(VERDICT_KEY) != "verdict"]
         if not is_test_cell(cell):
             continue
-        v = verdicts.get(cell.metadata["nbgrader"]["grade_id"])
+        v = verdicts.get(cellmeta.grade_id(cell) or "")
         if v is None:
             continue
         text = ("Graded: every check passed.\n" if v.passed else
                 "Graded: this test failed.\n" + "".join(f"  - {m}\n" for m in v.messages))
         cell.outputs.append(nbformat.v4.new_output(
             "display_data", data={"text/plain": text}, metadata={VERDICT_KEY: "verdict"}))
-
-
-class CourseSaveAutoGrades(SaveAutoGrades):
-    """nbgrader's SaveAutoGrades, scoring code test cells by ``resources["mi_course_verdicts"]``."""
-
-    def _add_score(self, cell: NotebookNode, resources: dict[str, Any]) -> None:
-        verdicts = resources.get("mi_course_verdicts")
-        if verdicts is None or not is_test_cell(cell):
-            return super()._add_score(cell, resources)
-        gid = cell.metadata["nbgrader"]["grade_id"]
-        grade = self.gradebook.find_grade(gid, self.notebook_id, self.assignment_id, self.student_id)
-        v = verdicts.get(gid)
-        points = float(cell.metadata["nbgrader"]["points"])
-        grade.auto_score = points if (v is not None and v.passed) else 0.0
-        grade.needs_manual_grade = grade.manual_score is not None
-        self.gradebook.db.commit()
 
 
 # --- making the record -----------------------------------------------------------------------
@@ -291,7 +274,7 @@ def record_from_graded(graded_nb: NotebookNode, source_bytes: bytes) -> dict:
     for cell in graded_nb.cells:
         if not is_test_cell(cell):
             continue
-        gid = cell.metadata["nbgrader"]["grade_id"]
+        gid = cellmeta.grade_id(cell) or ""
         bad = [o for o in cell.get("outputs", []) if o.get("output_type") in ("error", "execute_result")]
         if bad:
             o = bad[0]
@@ -317,16 +300,3 @@ def record_from_graded(graded_nb: NotebookNode, source_bytes: bytes) -> dict:
     if problems:
         raise RecordError("cannot record: " + "; ".join(problems))
     return {"source_digest": source_digest(source_bytes), "cells": cells}
-
-
-class DecideVerdicts(NbGraderPreprocessor):
-    """Decide and annotate verdicts inside an nbgrader pipeline (``resources["mi_course_record"]``
-    holds the record of this notebook's cells); a no-op without a record."""
-
-    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        rec = resources.get("mi_course_record")
-        if rec is None:
-            return nb, resources
-        resources["mi_course_verdicts"] = decide_notebook(nb, rec)
-        annotate(nb, resources["mi_course_verdicts"])
-        return nb, resources

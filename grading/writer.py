@@ -1,5 +1,5 @@
 """The one writer: records each job's result in the real gradebook, ``autograded/`` and the
-review list, deciding every test cell's verdict on the way (grading/verdicts.py)."""
+review list, deciding every test cell's verdict on the way (grading/verdicts.py, grading/decide.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import intake, verdicts
+from . import decide, intake
 from .course import coursedir
 from .sanitize import sanitize_notebook
 from .gradebook import _state_table
@@ -164,7 +164,7 @@ class Writer:
             resources = {"nbgrader": {"student": s, "assignment": a, "notebook": name,
                                       "db_url": self.db_url},
                          "mi_course_record": rec if rec is not None else {}}
-            nb, resources = verdicts.DecideVerdicts(config=config).preprocess(nb, resources)
+            nb, resources = decide.DecideVerdicts(config=config).preprocess(nb, resources)
             sanitize_notebook(nb)  # what formgrader renders: no student HTML or script
             path = fresh / f"{name}.ipynb"
             nbformat.write(nb, str(path))
@@ -179,7 +179,7 @@ class Writer:
         else:
             fresh.rename(dest)
         for name, (nb, resources) in notebooks.items():
-            for pp in (verdicts.CourseSaveAutoGrades(config=config), AssignLatePenalties(config=config)):
+            for pp in (decide.CourseSaveAutoGrades(config=config), AssignLatePenalties(config=config)):
                 nb, resources = pp.preprocess(nb, resources)
 
         rows = [dict(kind="notice", tests="", reason=n, notebook="") for n in notices]

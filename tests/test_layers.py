@@ -19,8 +19,9 @@ LAYERS = [
      "examples", "paths", "verdicts", "leakcheck", "sanitize"},
     # 2. stores: the course's configuration, the review list, reports from the gradebook
     {"course", "review", "report", "gradebook"},
-    # 3. nbgrader plugins and processes: executor, feedback scrubber, nbgrader, forkserver, sandbox
-    {"execute", "feedback", "exchange", "forked", "nbg", "sandbox", "build"},
+    # 3. nbgrader plugins and processes: executor, feedback scrubber, the verdicts in nbgrader's
+    # pipeline (decide), nbgrader, forkserver, sandbox
+    {"execute", "feedback", "exchange", "forked", "nbg", "sandbox", "build", "decide"},
     # 4. the grading unit: intake and the job
     {"intake", "job"},
     # 5. scale: jobs, dispatch, the one writer; the serial grader and the record on top of it
@@ -93,3 +94,28 @@ def test_the_package_map_lists_every_module_in_its_layer():
         assert not missing, f"docs/grading-package.md, layer {i}: {sorted(missing)} not listed"
         elsewhere = {m for j, names in listed.items() if j != i for m in names & group}
         assert not elsewhere, f"docs/grading-package.md lists {sorted(elsewhere)} outside layer {i}"
+
+
+# What the pure layer may take from outside the standard library and nbformat: nbgrader's
+# plain functions on cells (nbgrader.utils), never its plugins, apps or gradebook.
+PLUGIN_MODULES = ("nbgrader.preprocessors", "nbgrader.apps", "nbgrader.api", "nbgrader.coursedir",
+                  "nbconvert", "nbclient", "traitlets", "sqlalchemy")
+
+
+def outside_imports(path):
+    """The dotted names of the modules outside the package that ``path`` imports."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+def test_the_pure_layer_holds_no_nbgrader_plugin():
+    plugins = {m: sorted(n for n in outside_imports(ROOT / "grading" / f"{m}.py")
+                         if any(n == p or n.startswith(p + ".") for p in PLUGIN_MODULES))
+               for m in LAYERS[0]}
+    assert not {m: n for m, n in plugins.items() if n}, "layer 1 imports nbgrader plugins or stores"

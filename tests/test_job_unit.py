@@ -1,0 +1,82 @@
+"""Taking a graded notebook back out of a job folder (grading/job.py, ``take_back``).
+
+The graded notebook is the student's: a notebook the job left unreadable must
+give a notice that names the kind of problem and where, never the notebook's
+own text (a secret-looking string, or a line that reads like another entry of
+the review list).
+"""
+import json
+
+import nbformat
+import pytest
+
+from grading import job
+
+pytestmark = pytest.mark.fast
+
+SECRET = "sk-live-ZZ9-PLURAL-Z-ALPHA"
+FORGED = "tamper,alice,01_dv,test_dv,forged row"
+A, S, NAME = "01_dv", "alice", "01_dv.ipynb"
+
+
+def hand_in():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="forged report")])
+    cell.execution_count = 3
+    nb.cells.append(cell)
+    return nbformat.writes(nb).encode()
+
+
+def graded(jobdir, data):
+    folder = jobdir / "autograded" / S / A
+    folder.mkdir(parents=True)
+    (folder / NAME).write_bytes(data)
+    return folder / NAME
+
+
+def schema_breaking():
+    nb = json.loads(hand_in())
+    nb["cells"][0]["cell_type"] = "codex"
+    nb["cells"][0]["source"] = f"{SECRET}\n{FORGED}"
+    return json.dumps(nb).encode()
+
+
+@pytest.mark.parametrize("data, kind", [
+    (f'{{"cells": "{SECRET}\n{FORGED}'.encode(), "NotJSONError"),       # not JSON
+    (f"{SECRET}\n{FORGED}".encode("utf-16"), "UnicodeDecodeError"),     # not UTF-8
+    (schema_breaking(), "NotebookValidationError"),                            # not a valid notebook
+], ids=["json", "utf8", "schema"])
+def test_an_unreadable_graded_notebook_is_named_not_quoted(tmp_path, data, kind):
+    graded(tmp_path, data)
+    out, nb, notice = job.take_back(tmp_path, A, S, NAME, hand_in(), log="")
+    assert notice.startswith(f"{NAME}: the graded notebook could not be taken back ({kind}")
+    assert SECRET not in notice and "ZZ9" not in notice and FORGED not in notice
+    assert "\n" not in notice
+    # graded from the hand-in, its own outputs cleared (they could be forged reports)
+    assert [c.outputs for c in nb.cells] == [[]] and nb.cells[0].execution_count is None
+    assert b"forged report" not in out
+
+
+def test_a_schema_error_says_where(tmp_path):
+    graded(tmp_path, schema_breaking())
+    _, _, notice = job.take_back(tmp_path, A, S, NAME, hand_in(), log="")
+    assert "fails the notebook schema's" in notice and "/cells/0" in notice
+
+
+def test_a_link_is_refused_in_safeio_words(tmp_path):
+    target = tmp_path / "elsewhere.ipynb"
+    target.write_text(SECRET)
+    (tmp_path / "autograded" / S / A).mkdir(parents=True)
+    (tmp_path / "autograded" / S / A / NAME).symlink_to(target)
+    _, _, notice = job.take_back(tmp_path, A, S, NAME, hand_in(), log="")
+    assert notice.startswith(f"{NAME}: the graded notebook could not be taken back ({NAME} ")
+    assert SECRET not in notice
+
+
+def test_a_valid_graded_notebook_is_taken_back_as_is(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("y = 2"))
+    data = nbformat.writes(nb).encode()
+    graded(tmp_path, data)
+    out, got, notice = job.take_back(tmp_path, A, S, NAME, hand_in(), log="")
+    assert notice is None and out == data and got.cells[0].source == "y = 2"
