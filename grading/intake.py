@@ -212,11 +212,13 @@ def findings(source_nbs: Mapping[str, NotebookNode], graded_nbs: Mapping[str, No
 
 
 def record_findings(course: str | Path, assignment: str, student: str,
-                    rows: Sequence[Mapping[str, str]], url: str) -> None:
+                    rows: Sequence[Mapping[str, str]], url: str,
+                    cd: CourseDirectory | None = None) -> None:
     """Put a student's findings on the review list and zero the tampered tests.
 
     ``rows``: review rows (kind, tests, reason).  Tests zeroed by an earlier
-    grading that this one does not flag get their automatic score back.
+    grading that this one does not flag get their automatic score back.  ``cd``: the
+    course's CourseDirectory, where the caller has it already (the writer does).
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -233,7 +235,7 @@ def record_findings(course: str | Path, assignment: str, student: str,
                          [{k: r.get(k, "") for k in ("notebook", "kind", "tests", "reason")} for r in rows])
     previously = tampered(old)
     with Gradebook(url) as gb:
-        for name in notebook_names(course, assignment):
+        for name in notebook_names(course, assignment, cd):
             nb_id = name.removesuffix(".ipynb")
             try:
                 sub = gb.find_submission_notebook(nb_id, assignment, student)

@@ -187,7 +187,7 @@ class Writer:
         for name, (nb, resources) in notebooks.items():
             for gid, v in resources.get("mi_course_verdicts", {}).items():
                 rows += [dict(kind="review", tests="", reason=f"{gid}: {r}", notebook=name) for r in v.review]
-        intake.record_findings(self.course, a, s, rows, self.db_url)
+        intake.record_findings(self.course, a, s, rows, self.db_url, cd=self.cd)
         # the review list, as review.csv has it
         review = [f"tampering, zeroed {r['tests'] or 'nothing'}: {r['reason']}"
                   if r["kind"] == "tamper" else f"{r['kind']}: {r['reason']}" for r in rows]
