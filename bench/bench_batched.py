@@ -42,14 +42,19 @@ def mine_loss(t_joint, t_marg, log_m, beta=0.99):
     return -t_joint.mean() + torch.exp(ell - log_m), log_m
 
 
+def statistics_net(X, Y, activation, device):
+    """The plain d-100-100-1 network both one-at-a-time baselines train."""
+    act = nn.ReLU if activation == "relu" else nn.ELU
+    d = X.shape[1] + Y.shape[1]
+    return nn.Sequential(nn.Linear(d, 100), act(), nn.Linear(100, 100), act(),
+                         nn.Linear(100, 1)).to(device)
+
+
 class OneAtATime:
     """The eager loop: one estimator, plain modules and torch.optim.Adam."""
 
     def __init__(self, X, Y, activation, device):
-        act = nn.ReLU if activation == "relu" else nn.ELU
-        d = X.shape[1] + Y.shape[1]
-        self.net = nn.Sequential(nn.Linear(d, 100), act(), nn.Linear(100, 100), act(),
-                                 nn.Linear(100, 1)).to(device)
+        self.net = statistics_net(X, Y, activation, device)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
         self.X, self.Y = X, Y
         self.log_m = torch.zeros((), device=device)
@@ -80,11 +85,7 @@ class NotebookLoop:
     (two forward passes a step, ``optim.Adam`` with its defaults)."""
 
     def __init__(self, X, Y, activation, device, Mine):
-        act = nn.ReLU if activation == "relu" else nn.ELU
-        d = X.shape[1] + Y.shape[1]
-        T = nn.Sequential(nn.Linear(d, 100), act(), nn.Linear(100, 100), act(),
-                          nn.Linear(100, 1)).to(device)
-        self.mine = Mine(T, loss="mine", beta=0.99)
+        self.mine = Mine(statistics_net(X, Y, activation, device), loss="mine", beta=0.99)
         self.X, self.Y = X, Y
 
     def train(self, steps, batch_size):

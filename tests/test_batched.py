@@ -6,10 +6,12 @@ one-at-a-time loop (an ``nn.Sequential`` with the same initial parameters,
 rounding: nothing leaks between the K networks.
 """
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
-from torch import nn
 
 from helpers.batched import BatchedTrainer, StackedMLP, draw_indices
 
@@ -181,12 +183,13 @@ def test_freed_activations_stay_in_the_process():
 
     Measured at K = 16 (activations of 1.28 MB): 2 to 8 page faults a step with it,
     250 to 570 without (glibc unmaps freed blocks over its mmap threshold)."""
-    import subprocess
-    import sys
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
 
-    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
-    run = lambda keep: float(subprocess.run([sys.executable, "-c", FAULTS, keep], env=env, check=True,
-                                            capture_output=True, text=True).stdout.split()[-1])
-    kept, unkept = run("1"), run("0")
+    def faults_per_step(keep):
+        out = subprocess.run([sys.executable, "-c", FAULTS, keep], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        return float(out.split()[-1])
+
+    kept, unkept = faults_per_step("1"), faults_per_step("0")
     assert kept < 64, f"{kept} page faults a step with keep_memory"
     assert kept < unkept, (kept, unkept)
