@@ -88,9 +88,10 @@ SUBMISSIONS = {
     },
     "min_step_T_grad_not_zeroed": {
         "demo_only": True,
-        # T's step also applies the gradient the encoder's backward left on T
+        # T's step also applies the gradient the encoder's backward left on T; at the grading
+        # seed T's held-out estimate ends near -5.6e4 nats
         "edits": {"mine_min_step": [("    opt_T.zero_grad(set_to_none=True)\n", "")]},
-        "lose": ["test_mine_min_step"],
+        "lose": MIN_TESTS,
     },
     # --- encoders ---------------------------------------------------------------------------
     "gaussian_sigma_not_positive": {
@@ -122,7 +123,7 @@ SUBMISSIONS = {
         # noise on the code only: an additive-noise encoder
         "edits": {"encoders": [("            if self.training:\n                h = h + self.sigma * torch.randn_like(h)\n",
                                 ""),
-                               ("        return h\n", "        return h + self.sigma * torch.randn_like(h) if self.training else h\n")]},
+                               ("        return h", "        return h + self.sigma * torch.randn_like(h) if self.training else h")]},
         "lose": ["test_propagated_encoder"],
     },
     # --- dvb_kl -----------------------------------------------------------------------------

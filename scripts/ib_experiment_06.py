@@ -8,8 +8,8 @@ Options widen the sweep (more betas, more seeds) or swap the data for
 scikit-learn's 8 x 8 digits (the data-choice measurement).  Prints markdown:
 docs/ib-experiment-06.md records its output.
 
-Usage: python scripts/ib_experiment_06.py [--betas 1e-3,1e-2,1e-1] [--seeds 3]
-           [--epochs 10] [--mi-steps 400] [--data mnist|digits] [--methods none,dvb,mine]
+Usage: python scripts/ib_experiment_06.py [--dvb-betas 1e-3,1e-2,1e-1] [--mine-betas 1e-2,1e-1,1]
+           [--seeds 3] [--epochs 10] [--mi-steps 300] [--data mnist|digits] [--methods none,dvb,mine]
 """
 from __future__ import annotations
 
@@ -51,10 +51,11 @@ def sklearn_digits(seed=0, n_train=1297):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--betas", default="1e-3,1e-2,1e-1")
+    ap.add_argument("--dvb-betas", default="1e-3,1e-2,1e-1")
+    ap.add_argument("--mine-betas", default="1e-2,1e-1,1")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--mi-steps", type=int, default=400)
+    ap.add_argument("--mi-steps", type=int, default=300)
     ap.add_argument("--data", choices=("mnist", "digits"), default="mnist")
     ap.add_argument("--methods", default="none,dvb,mine")
     ap.add_argument("--encoders", default="gaussian,additive,propagated", help="MINE's encoders")
@@ -72,11 +73,12 @@ def main(argv=None):
             "gaussian": lambda: E["GaussianEncoder"](d_in=64, hidden=hidden, k=K),
             "additive": lambda: E["Additive"](d_in=64, hidden=hidden, k=K, sigma=1.0),
             "propagated": lambda: E["Propagated"](d_in=64, hidden=hidden, k=K, sigma=0.5)}
-    betas = [float(b) for b in args.betas.split(",")]
+    dvb_betas = [float(b) for b in args.dvb_betas.split(",")]
+    mine_betas = [float(b) for b in args.mine_betas.split(",")]
     methods = args.methods.split(",")
     configs = [("none", "deterministic", 0.0)] if "none" in methods else []
-    configs += [("dvb", "gaussian", b) for b in betas] if "dvb" in methods else []
-    configs += [("mine", kind, b) for kind in args.encoders.split(",") for b in betas] if "mine" in methods else []
+    configs += [("dvb", "gaussian", b) for b in dvb_betas] if "dvb" in methods else []
+    configs += [("mine", kind, b) for kind in args.encoders.split(",") for b in mine_betas] if "mine" in methods else []
     seeds = [ns["SEED"] + i for i in range(args.seeds)]
     n_train, n_test = ns["X_train"].shape[0], ns["X_test"].shape[0]
     print(f"## {args.data}: {n_train} training and {n_test} test digits, {args.epochs} epochs, "

@@ -82,7 +82,7 @@ def main(argv=None):
     if args.only in (None, "ib"):
         start = time.process_time()
         acc = [ib_grading_run(ns["GaussianEncoder"], ns["ib_step"], ns["StatisticsNetwork"], s) for s in seeds]
-        row("test_ib_training: test accuracy, 3 epochs on 2000 digits, beta 0.01", acc, 0.80, 1.0)
+        row("test_ib_training: test accuracy, 3 epochs on 2000 digits, beta 0.01", acc, 0.75, 1.0)
         print(f"<!-- ib: {time.process_time() - start:.0f} CPU-s -->", flush=True)
 
 
