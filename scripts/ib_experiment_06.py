@@ -8,7 +8,7 @@ Options widen the sweep (more betas, more seeds) or swap the data for
 scikit-learn's 8 x 8 digits (the data-choice measurement).  Prints markdown:
 docs/ib-experiment-06.md records its output.
 
-Usage: python scripts/ib_experiment_06.py [--dvb-betas 1e-3,1e-2,1e-1] [--mine-betas 1e-2,1e-1,1]
+Usage: python scripts/ib_experiment_06.py [--dvb-betas 1e-3,1e-2,1e-1] [--mine-betas 1e-2,1e-1]
            [--seeds 3] [--epochs 10] [--mi-steps 300] [--data mnist|digits] [--methods none,dvb,mine]
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ def sklearn_digits(seed=0, n_train=1297):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dvb-betas", default="1e-3,1e-2,1e-1")
-    ap.add_argument("--mine-betas", default="1e-2,1e-1,1")
+    ap.add_argument("--mine-betas", default="1e-2,1e-1")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--mi-steps", type=int, default=300)
