@@ -771,3 +771,78 @@ def _make_check_integrity(problems_of):
 
 
 check_integrity = _make_check_integrity(integrity_problems)
+
+
+# --- 06_info_bottleneck ------------------------------------------------------
+# The fixed procedures behind notebook 06's hidden training tests.  They train with
+# the student's own step functions and classes; scripts/measure_tolerances_06.py runs
+# the very same procedures over many seeds.
+
+def linear_min_grading_run(mine_min_step: Callable[..., Any], LinearGaussianEncoder: Callable[..., Any],
+                           StatisticsNetwork: Callable[..., Any], seed: int, steps: int = 1000,
+                           d: int = 4, power: float = 8.0, sigma: float = 1.0, batch_size: int = 200,
+                           n: int = 5000) -> tuple[Any, float]:
+    """Notebook 06's MI minimization game on the CPU: X ~ N(0, I_d), a
+    ``LinearGaussianEncoder(d, d, power, sigma)`` against a ``StatisticsNetwork(d, d, 64)``,
+    Adam (lr 3e-2 for the encoder, 5e-3 for T), ``steps`` calls of ``mine_min_step`` on
+    batches of ``batch_size`` of n training inputs.  Returns ``(W, estimate)``: the final
+    encoder matrix (float64 numpy, shape (d, d)) and the DV bound of the final T on n
+    held-out inputs and their codes (a float)."""
+    import numpy as np
+    import torch
+
+    from .ib import gaussian_inputs
+
+    X = gaussian_inputs(n, np.eye(d), rng=[seed, 16])
+    X_test = gaussian_inputs(n, np.eye(d), rng=[seed, 17])
+    torch.manual_seed(seed)
+    encoder = LinearGaussianEncoder(d, d, power, sigma)
+    T = StatisticsNetwork(d, d, hidden=64)
+    opt_T = torch.optim.Adam(T.parameters(), lr=5e-3)
+    opt_enc = torch.optim.Adam(encoder.parameters(), lr=3e-2)
+    log_m = torch.zeros(())
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        idx = torch.randint(n, (batch_size,), generator=g)
+        _, log_m = mine_min_step(X[idx], encoder, T, opt_T, opt_enc, log_m)
+    with torch.no_grad():
+        t_joint, t_marg = T(X_test, encoder(X_test))
+        t_joint, t_marg = t_joint.double().flatten(), t_marg.double().flatten()
+        estimate = float(t_joint.mean() - (torch.logsumexp(t_marg, 0) - math.log(t_marg.numel())))
+        W = torch.Tensor.numpy(torch.Tensor.double(torch.Tensor.detach(encoder.W)))
+    return W, estimate
+
+
+def ib_grading_run(GaussianEncoder: Callable[..., Any], ib_step: Callable[..., Any],
+                   StatisticsNetwork: Callable[..., Any], seed: int, epochs: int = 3, n_train: int = 2000,
+                   beta: float = 0.01, k: int = 16, batch_size: int = 100) -> float:
+    """Notebook 06's short IB training on the CPU: the first ``n_train`` of the notebook's
+    training digits, a ``GaussianEncoder(k=k)``, a linear classifier and a
+    ``StatisticsNetwork(784, k)``, Adam (lr 1e-3) for both, ``epochs`` epochs of ``ib_step``
+    with ``beta`` on shuffled batches.  Returns the accuracy on the 1,000 test digits with
+    the encoder in evaluation mode (a float)."""
+    import torch
+    from torch import nn
+
+    from .ib import mnist_digits
+
+    X_train, y_train, X_test, y_test = mnist_digits()
+    X_train, y_train = X_train[:n_train], y_train[:n_train]
+    torch.manual_seed(seed)
+    encoder, classifier = GaussianEncoder(k=k), nn.Linear(k, 10)
+    T = StatisticsNetwork(X_train.shape[1], k)
+    opt_model = torch.optim.Adam([*encoder.parameters(), *classifier.parameters()], lr=1e-3)
+    opt_T = torch.optim.Adam(T.parameters(), lr=1e-3)
+    log_m = torch.zeros(())
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        encoder.train()
+        order = torch.randperm(n_train, generator=g)
+        for start in range(0, n_train - batch_size + 1, batch_size):
+            idx = order[start:start + batch_size]
+            _, _, log_m = ib_step(X_train[idx], y_train[idx], encoder, classifier, T, opt_T, opt_model,
+                                  log_m, beta)
+    encoder.eval()
+    with torch.no_grad():
+        predicted = classifier(encoder(X_test)).argmax(dim=1)
+    return float((predicted == y_test).double().mean())
