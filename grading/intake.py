@@ -134,6 +134,9 @@ def collect(course: str | Path, assignment: str, student: str,
         what = {"link": "is a symbolic link (refused)", "missing": "does not exist",
                 "file": "is a file, not a folder", "special": "is a special file (refused)"}[kinds[bad]]
         notes.append(f"{bad}/ {what}: graded as {instead}, zero")
+    # the course's own files: a hand-in that is one of them (a hard link, a bind mount) is refused
+    own = safeio.inodes(course, [step_path(course, k, ".", cd=cd) for k in ("source", "release")]
+                        + ["expected", "gradebook.db", "nbgrader_config.py"])
     handed = sorted(n for n in entries if n.endswith(".ipynb"))
     strays = [n for n in handed if n not in names]
     for name in names:
@@ -144,7 +147,7 @@ def collect(course: str | Path, assignment: str, student: str,
         problem = None
         if chosen:
             try:
-                data = safeio.read_file(course, f"{rel}/{chosen}")
+                data = safeio.read_file(course, f"{rel}/{chosen}", forbidden=own)
                 problem = _readable(data)
             except safeio.Refused as exc:
                 problem = str(exc)
@@ -158,7 +161,8 @@ def collect(course: str | Path, assignment: str, student: str,
         files[name] = _release_or_empty(course, assignment, name, cd)
     if entries.get("timestamp.txt") == "file":
         try:
-            files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT)
+            files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT,
+                                                       forbidden=own)
         except safeio.Refused as exc:
             notes.append(f"timestamp.txt ignored: {exc}")
     # a timestamp.txt that is a link or a special file is refused below, with the others

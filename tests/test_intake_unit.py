@@ -124,6 +124,14 @@ def refused_notebook(course, folder, how):
         bad = release_nb()
         bad.cells[1].source = MARK
         nb.write_text(nbformat.writes(bad).replace('"cell_type": "code"', '"cell_type": "codex"', 1))
+    elif how == "hardlink_source":   # the source: 11/11 and the solutions in the feedback
+        os.link(course / "source" / A / f"{A}.ipynb", nb)
+    elif how == "hardlink_release":
+        os.link(course / "release" / A / f"{A}.ipynb", nb)
+    elif how == "hardlink_outside":  # a file elsewhere on the same file system
+        outside = course.parent / f"{course.name}-elsewhere.ipynb"
+        outside.write_bytes(answer_bytes())
+        os.link(outside, nb)
     elif how == "student_key":
         bad = json.loads(nbformat.writes(release_nb()))
         bad["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {},
@@ -137,6 +145,9 @@ REFUSED = [  # (how the notebook is broken, words its notice must contain)
     ("fifo", f"{A}.ipynb is not a regular file (a FIFO)"),
     ("folder", f"{A}.ipynb is not a regular file (a folder)"),
     ("oversize", f"{A}.ipynb is {safeio.NOTEBOOK_LIMIT + 1} bytes, over the {safeio.NOTEBOOK_LIMIT}-byte limit"),
+    ("hardlink_source", f"{A}.ipynb is a hard link (2 names for one file; refused)"),
+    ("hardlink_release", f"{A}.ipynb is a hard link (2 names for one file; refused)"),
+    ("hardlink_outside", f"{A}.ipynb is a hard link (2 names for one file; refused)"),
     ("not_json", "(NotJSONError: Unterminated string starting at (line 1, column 44))"),
     ("not_utf8", "(UnicodeDecodeError: invalid start byte at byte 0)"),
     ("not_a_notebook", "(ValidationError: not a notebook that nbformat can read)"),
@@ -156,6 +167,36 @@ def test_a_notebook_that_cannot_be_read_safely_is_replaced_by_the_release(course
     assert len(notes) == 1 and notes[0].startswith(f"{A}.ipynb is not a readable notebook ("), notes
     assert words in notes[0] and notes[0].endswith("graded as the untouched release, zero")
     assert "HAND_IN_TEXT" not in notes[0]  # the review list never quotes a hand-in
+
+
+def test_a_hand_in_that_is_a_course_file_is_refused_even_with_one_link(course, tmp_path_factory):
+    """(device, inode) of a course file, as a bind mount shows it with one link: refused.
+    The check is safeio's, with the course's files as ``intake.collect`` lists them."""
+    from grading.course import step_path
+
+    src = course / "source" / A / f"{A}.ipynb"
+    own = safeio.inodes(course, [step_path(course, "source"), step_path(course, "release"), "expected"])
+    assert (os.stat(src).st_dev, os.stat(src).st_ino) in own
+    with pytest.raises(safeio.Refused, match="is a course file"):
+        safeio.read_file(course, f"source/{A}/{A}.ipynb", forbidden=own)
+    folder = handin(course)
+    (folder / f"{A}.ipynb").write_bytes(answer_bytes())
+    st = os.stat(folder / f"{A}.ipynb")
+    assert safeio.read_file(course, f"submitted/s/{A}/{A}.ipynb", forbidden=own) == answer_bytes()
+    with pytest.raises(safeio.Refused, match="is a course file"):
+        safeio.read_file(course, f"submitted/s/{A}/{A}.ipynb", forbidden=own | {(st.st_dev, st.st_ino)})
+
+
+@pytest.mark.parametrize("target", ["source", "outside"])
+def test_a_timestamp_that_is_a_hard_link_is_refused(course, target):
+    folder = handin(course)
+    (folder / f"{A}.ipynb").write_bytes(answer_bytes())
+    other = course / "source" / A / "stamp.txt" if target == "source" else course.parent / "stamp.txt"
+    other.write_text("2020-01-01 00:00:00 UTC")
+    os.link(other, folder / "timestamp.txt")
+    files, notes = intake.collect(course, A, "s")
+    assert "timestamp.txt" not in files
+    assert notes == ["timestamp.txt ignored: timestamp.txt is a hard link (2 names for one file; refused)"]
 
 
 FOLDERS = [  # (what submitted/s or submitted/s/hw is, the notice)
