@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterator, Mapping, Sequence
 
-from . import dispatch, intake, job as job_mod, review, safeio, verdicts
+from . import dispatch, intake, job as job_mod, review, safeio, shown, verdicts
 from .accounting import cpu_seconds
 from .course import coursedir, step_path  # coursedir re-exported: tests and tools ask scale for it
 from .errors import GradingError
@@ -106,7 +106,7 @@ def find_submissions(course: str | Path, assignments: Sequence[str],
     for name, kind in sorted(students.items()):
         if not safeio.valid_id(name):
             if refused is not None:
-                refused.append(f"{submitted}/{review.printable(repr(name))}: not a valid student id, not graded")
+                refused.append(f"{submitted}/{shown.escape(repr(name))}: not a valid student id, not graded")
             continue
         for a in assignments:
             if kind == "dir":
