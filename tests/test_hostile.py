@@ -290,6 +290,9 @@ FIXTURES = {
                                          note="is a hard link"),
     "contained_hardlink_to_release": dict(hardlink_to=f"release/{A}/{A}.ipynb", expect=(0, 0),
                                           note="is a hard link"),
+    # --- a file name that would drive the instructor's terminal --------------------------
+    "contained_terminal_escape_name": dict(filename="\x1b[2K\x1b[1A\x9b2J\u202ekoobeton.ipynb", expect=(1, 1),
+                                           note="as toy.ipynb (the release's name)"),
     # --- innocent: correct code, written otherwise: full marks, no flag ------------------
     "innocent_reimports": dict(square="import numpy as np\nimport torch\nfrom helpers.checks import check_close\n"
                                       "from tqdm.auto import trange\n" + GOOD_SQUARE, expect=(1, 1)),
@@ -738,3 +741,14 @@ def test_the_serializer_hook_saw_the_hidden_tests_and_feedback_shows_none_of_it(
     for line in hidden:
         assert line not in text, line
     assert "Graded: this test failed." in page
+
+
+def test_a_file_name_never_reaches_the_instructor_unescaped(toy):
+    """The hand-in's name (ESC sequences, a C1 CSI, a right-to-left override) is on the review
+    list; review.csv and the printed review lines show it escaped."""
+    course = toy["course"]
+    raw = review.path(course).read_text()
+    assert "\\x1b[2K\\x1b[1A\\x9b2J\\u202ekoobeton.ipynb" in raw
+    proc = course_cmd(course, "--assignment", A, "report")
+    for text in (raw, proc.stdout, proc.stderr, toy["proc"].stdout):
+        assert not any(ch in text for ch in "\x1b\x9b\u202e"), text[-2000:]
