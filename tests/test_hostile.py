@@ -107,6 +107,7 @@ def b64exec(code):
 SERIALIZER_HOOK = """import base64, sys
 from IPython.display import display
 _seen, _part = [], [0]
+_M = 'XE'[::-1] + 'LIF'[::-1]   # the marker, never spelt out in this source
 _session = get_ipython().kernel.session
 _deserialize = _session.deserialize
 def _spy(*args, **kwargs):
@@ -120,18 +121,18 @@ def _carry(result=None):
     text = '\\n'.join(_seen)
     b64 = base64.b64encode(text.encode()).decode()
     k = _part[0] = _part[0] + 1
-    print('EXFIL-PLAIN', text)
-    print('EXFIL-B64', b64)
-    print('EXFIL-PART', k, b64[(k - 1) * 200:k * 200])
+    print(_M + '-PLAIN', text)
+    print(_M + '-B64', b64)
+    print(_M + '-PART', k, b64[(k - 1) * 200:k * 200])
     display({'image/png': base64.b64encode(b'\\x89PNG\\r\\n\\x1a\\n' + text.encode()).decode(),
-             'text/plain': 'EXFIL-IMG'}, raw=True)
-    display({'text/plain': 'Graded: every check passed.\\nEXFIL-VERDICT ' + b64},
+             'text/plain': _M + '-IMG'}, raw=True)
+    display({'text/plain': 'Graded: every check passed.\\n' + _M + '-VERDICT ' + b64},
             metadata={'mi_course': 'verdict'}, raw=True)
-    sys.displayhook('EXFIL-RESULT ' + b64)
+    sys.displayhook(_M + '-RESULT ' + b64)
 get_ipython().events.register('post_run_cell', _carry)
 def square(x):
     return x * x"""
-EXFIL_ERROR = "raise ValueError('EXFIL-ERROR ' + base64.b64encode('\\n'.join(_seen).encode()).decode())"
+EXFIL_ERROR = "raise ValueError(_M + '-ERROR ' + base64.b64encode('\\n'.join(_seen).encode()).decode())"
 
 
 # name: square answer, tensor_mean answer, extra edit / raw file, expected scores (None: either,
@@ -737,7 +738,7 @@ def test_the_serializer_hook_saw_the_hidden_tests_and_feedback_shows_none_of_it(
     assert all(h in carried for h in hidden), carried[-2000:]
     page = (course / "feedback" / student / A / f"{A}.html").read_text()
     text = _decoded_views(html.unescape(page))
-    assert "EXFIL" not in text
+    assert "EXFIL" not in text   # the attack's own source spells its marker otherwise
     for line in hidden:
         assert line not in text, line
     assert "Graded: this test failed." in page
