@@ -226,3 +226,43 @@ def test_annotate_drops_a_verdict_the_kernel_forged():
     shown = [o for o in cell.outputs if o.get("metadata", {}).get(VERDICT_KEY) == "verdict"]
     assert len(shown) == 1 and shown[0].data["text/plain"].startswith("Graded: this test failed.")
     assert MARK not in shown[0].data["text/plain"]
+
+
+# --- feedback never fails on a student's own notebook, and its cost is linear ----------------
+
+MARKDOWN = {
+    "script": "<script>alert(1)</script> my notes",
+    "missing_attachment": "![figure](attachment:figure.png)",
+    "attachment_not_an_image": "![b](attachment:b.png)",
+    "reference_link_to_attachment": "[fig]: attachment:gone.png\n\n![x][fig]",
+    "html_img_attachment": '<img src="attachment:c.png"> and <script src="attachment:x.js"></script>',
+    "spaced_and_escaped": "![s]( attachment:a%2Epng ) ![t](<attachment:t.png>)",
+    "kept_image_attachment": "![ok](attachment:ok.png)",
+}
+
+
+@pytest.mark.parametrize("case", MARKDOWN)
+def test_feedback_renders_whatever_a_students_markdown_refers_to(source, case):
+    nb = nbformat.reads(nbformat.writes(source), as_version=4)
+    md = nbformat.v4.new_markdown_cell(MARKDOWN[case])
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
+    md["attachments"] = {"b.png": {"text/plain": "not an image"}, "ok.png": {"image/png": png}}
+    nb.cells.insert(3, md)
+    nb, html = feedback_of(source, nb)           # raised "missing attachment" before
+    assert "<script>alert(1)" not in html and not re.search(r"<(img|script)[^>]*attachment:", html)
+    if case == "kept_image_attachment":
+        assert "data:image/png;base64," + png[:16] in html
+
+
+def test_feedback_of_10000_outputs_keeps_only_the_verdicts(source):
+    """The cost of the feedback steps is linear in the outputs (bench/bench_security.py
+    measures it); here: 10,000 kernel outputs go, the verdicts stay."""
+    nb = nbformat.reads(nbformat.writes(source), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for k in range(10_000):
+        code[k % len(code)].outputs.append(new_output("stream", name="stdout", text=f"line {k}\n"))
+    tests = sum(verdicts.is_test_cell(c) for c in nb.cells)
+    record = verdicts.load_record(ROOT, "01_dv")["01_dv.ipynb"]
+    verdicts.annotate(nb, verdicts.decide_notebook(nb, record))
+    assert grader_only(nb) == 10_000
+    assert sum(len(c.outputs) for c in nb.cells if c.cell_type == "code") == tests

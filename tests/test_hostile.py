@@ -318,6 +318,9 @@ FIXTURES = {
     "innocent_looped_mean": dict(mean="def tensor_mean(x):\n    total = torch.zeros(())\n"
                                       "    for v in x:\n        total = total + v\n    return total / len(x)",
                                  expect=(1, 1)),
+    "innocent_markdown_script_and_attachments": dict(edit=add_cells(
+        "md:<script>alert(1)</script> My notes ![fig](attachment:missing.png)\n\n[r]: attachment:gone.png"),
+        expect=(1, 1)),
     "innocent_writes_files": dict(square="import os\nos.makedirs('runs', exist_ok=True)\n"
                                          "open('runs/log.txt', 'w').write('hi')\n" + GOOD_SQUARE, expect=(1, 1)),
 }
