@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import console, nbg
-from .cli_grade import cmd_autograde, cmd_build, cmd_examples, cmd_record, cmd_release  # noqa: F401
+from .cli_grade import cmd_autograde, cmd_build, cmd_collect, cmd_examples, cmd_record, cmd_release  # noqa: F401
 from .cli_parse import parse
 from .console import say
 from .cli_results import cmd_dashboard, cmd_export, cmd_feedback, cmd_report  # noqa: F401

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, review, scale, serial, shown, verdicts
+from . import examples, intake, nbg, receipts, review, scale, serial, shown, verdicts
 from .cli_parse import _assignments
 from .console import say
 from .errors import CourseError
@@ -135,3 +135,20 @@ def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:
     say(f"collected {found} submissions from {src}")
     for p in problems:
         say(f"  left out: {shown.escape(p)}")
+
+
+def cmd_collect(args: argparse.Namespace) -> None:
+    """Copy ``--submissions DIR`` into submitted/ (if given), then record when the course
+    received each hand-in under submitted/ (grading/receipts.py)."""
+    course = Path(args.course)
+    assignment_ids = _assignments(args)
+    if getattr(args, "submissions", None):
+        _collect(Path(args.submissions), course, assignment_ids)
+    refused: list[str] = []
+    for a, s in scale.find_submissions(course, assignment_ids, refused):
+        files, _ = intake.collect(course, a, s)
+        when = receipts.receive(course, a, s, files)
+        late = receipts.disagreement(when, files.get(receipts.STAMP))
+        say(f"{a}/{s}: received {when:%Y-%m-%d %H:%M:%S} UTC" + (f" ({late})" if late else ""))
+    for line in refused:
+        say(f"skipped {line}")

@@ -75,6 +75,16 @@ def drop(gid):
     return edit
 
 
+def duplicate(gid):
+    def edit(nb):
+        i = next(k for k, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+        twin = nbformat.from_dict(json.loads(json.dumps(nb.cells[i])))
+        twin["id"] = "a-second-copy"
+        nb.cells.insert(i + 1, twin)
+        return nb
+    return edit
+
+
 def add_cells(*sources):
     def edit(nb):
         for i, src in enumerate(sources):
@@ -157,6 +167,8 @@ FIXTURES = {
     "broken_huge_output": dict(square="for i in range(200000):\n    print('x' * 100)\n" + GOOD_SQUARE,
                                expect=(1, 1)),
     "broken_deleted_test_cell": dict(edit=drop("test_square"), expect=(1, 1)),
+    "broken_duplicated_test_cell": dict(edit=duplicate("test_square"), expect=(1, 1),
+                                        note="a second copy of cell test_square was removed"),
     "broken_edited_locked_cell": dict(square="def square(x):\n    return 3 * x",
                                       edit=set_source("test_square", '"""Check that square squares."""\npass'),
                                       expect=(0, 1)),
@@ -291,6 +303,9 @@ FIXTURES = {
                                          note="is a hard link"),
     "contained_hardlink_to_release": dict(hardlink_to=f"release/{A}/{A}.ipynb", expect=(0, 0),
                                           note="is a hard link"),
+    # --- a submission time the student wrote ---------------------------------------------
+    "broken_backdated_timestamp": dict(extra={"timestamp.txt": "2000-01-01 00:00:00 UTC"}, expect=(1, 1),
+                                       note="timestamp.txt says 2000-01-01 00:00:00 UTC"),
     # --- a file name that would drive the instructor's terminal --------------------------
     "contained_terminal_escape_name": dict(filename="\x1b[2K\x1b[1A\x9b2J\u202ekoobeton.ipynb", expect=(1, 1),
                                            note="as toy.ipynb (the release's name)"),
@@ -756,3 +771,18 @@ def test_a_file_name_never_reaches_the_instructor_unescaped(toy):
     proc = course_cmd(course, "--assignment", A, "report")
     for text in (raw, proc.stdout, proc.stderr, toy["proc"].stdout):
         assert not any(ch in text for ch in "\x1b\x9b\u202e"), text[-2000:]
+
+
+def test_the_submission_time_is_the_courses_receipt(toy):
+    """A back-dated timestamp.txt is a notice, and the gradebook (so nbgrader's late penalty)
+    has the time the course received the hand-in."""
+    import datetime as dt
+
+    from grading import receipts
+
+    course, student = toy["course"], "broken_backdated_timestamp"
+    received, _ = receipts.read(course, A, student)
+    with Gradebook(report.db_url(course)) as gb:
+        when = gb.find_submission(A, student).timestamp
+    assert when.replace(tzinfo=dt.timezone.utc) == received
+    assert received.year >= 2026

@@ -462,3 +462,57 @@ def review_rows(course):
     from grading import review
 
     return review.read(course)
+
+
+# --- test cells restored from the source ----------------------------------------------------
+
+def _ids(nb):
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+
+def _dup(gid):
+    def edit(nb):
+        i = _ids(nb).index(gid)
+        copy_ = copy.deepcopy(nb.cells[i])
+        copy_.id = "dup-cell"
+        nb.cells.insert(i + 1, copy_)
+    return edit
+
+
+def _delete(*gids):
+    def edit(nb):
+        nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in gids]
+    return edit
+
+
+RESTORE = {  # how the hand-in is changed, and the notices
+    "duplicated_test": (_dup("test_a"), ["a second copy of cell test_a was removed"]),
+    "duplicated_answer": (_dup("answer"), ["a second copy of cell answer was removed"]),
+    "deleted_first_test": (_delete("test_a"), ["test cell test_a was missing: put back from the source at its place"]),
+    "deleted_both_tests": (_delete("test_a", "test_b"), [
+        "test cell test_a was missing: put back from the source at its place",
+        "test cell test_b was missing: put back from the source at its place"]),
+    "deleted_setup_and_test": (_delete("setup", "test_a"), [
+        "test cell test_a was missing: put back from the source at its place"]),
+}
+
+
+@pytest.mark.parametrize("case", RESTORE)
+def test_a_deleted_or_duplicated_test_cell_is_restored_at_its_place(course, case):
+    edit, notes = RESTORE[case]
+    nb = nbformat.reads(answer_bytes().decode(), as_version=4)
+    edit(nb)
+    (handin(course) / f"{A}.ipynb").write_text(nbformat.writes(nb))
+    files, got = intake.collect(course, A, "s")
+    assert got == [f"{A}.ipynb: {n}" for n in notes]
+    graded = nbformat.reads(files[f"{A}.ipynb"].decode(), as_version=4)
+    nbformat.validate(graded)
+    want = [g for g in _ids(source_nb()) if g != "setup" or case != "deleted_setup_and_test"]
+    assert [g for g in _ids(graded)] == want   # every cell once, each test cell at its place
+    src = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb().cells if "nbgrader" in c.metadata}
+    for c in graded.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in ("test_a", "test_b"):
+            assert c.source == src[gid] and c.cell_type == "code"
+    answer = graded.cells[_ids(graded).index("answer")]
+    assert answer.source == "def f(x):\n    return x * x"   # the answer as handed in
