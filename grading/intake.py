@@ -186,8 +186,8 @@ def collect(course: str | Path, assignment: str, student: str,
                 "file": "is a file, not a folder", "special": "is a special file (refused)"}[kinds[bad]]
         notes.append(f"{bad}/ {what}: graded as {instead}, zero")
     # the course's own files: a hand-in that is one of them (a hard link, a bind mount) is refused
-    own = safeio.inodes(course, [step_path(course, k, ".", cd=cd) for k in ("source", "release")]
-                        + ["expected", "gradebook.db", "nbgrader_config.py"])
+    own = safeio.inodes(course, [step_path(course, "source", cd=cd), step_path(course, "release", cd=cd),
+                                 "expected", "gradebook.db", "nbgrader_config.py"])
     handed = sorted(n for n in entries if n.endswith(".ipynb"))
     strays = [n for n in handed if n not in names]
     for name in names:
