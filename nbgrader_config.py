@@ -28,11 +28,12 @@ c.Autograde.autograde_preprocessors = [
 # A deleted test cell is put back and graded, not left as "needs manual grade".
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows no hidden-test source and no traceback lines from test cells, no
-# output that holds hidden-test or solution text, and no active content (grading/feedback.py).
+# Feedback is written by the grader: no output of the kernel (only the grader's verdict
+# of each test cell), no hidden-test source, no active content (grading/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "grading.feedback.GraderOnlyOutputs",
     "grading.feedback.ScrubTestCells",
     "grading.feedback.ScrubOutputs",
 ]

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import console, nbg
-from .cli_grade import cmd_autograde, cmd_build, cmd_examples, cmd_record, cmd_release  # noqa: F401
+from .cli_grade import cmd_autograde, cmd_build, cmd_collect, cmd_examples, cmd_record, cmd_release  # noqa: F401
 from .cli_parse import parse
+from .console import say
 from .cli_results import cmd_dashboard, cmd_export, cmd_feedback, cmd_report  # noqa: F401
 from .errors import CourseError
 from .paths import find_root
@@ -43,8 +44,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.to = str(course / "grades.csv")
     cmd_export(args)
     ok = cmd_report(args)
-    print("\nAll example submissions got their expected scores." if ok
-          else "\nSome example submissions did NOT get their expected scores (see above).")
+    say("\nAll example submissions got their expected scores." if ok
+          else "\nSome example submissions did NOT get their expected scores (see above).", block=True)
     return 0 if ok else 1
 
 
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.course = (args.course or find_root()).resolve()
             result = globals()[f"cmd_{args.cmd}"](args)
     except CourseError as exc:  # a message for a person; library code never exits
-        print(f"course {args.cmd}: {exc}", file=sys.stderr)
+        say(f"course {args.cmd}: {exc}", err=True)
         return 2
     if args.cmd == "report":
         return 0 if result else 1

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import examples, nbg, review, scale, serial, verdicts
+from . import examples, intake, nbg, receipts, review, scale, serial, shown, verdicts
 from .cli_parse import _assignments
+from .console import say
 from .errors import CourseError
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
 
@@ -16,20 +17,20 @@ from .sandbox import SandboxUnavailable, tools as sandbox_tools
 def cmd_build(args: argparse.Namespace) -> None:
     changed = build_mod.build(args.course)
     for p in changed:
-        print(f"built {Path(p).relative_to(args.course)}")
+        say(f"built {Path(p).relative_to(args.course)}")
     if not changed:
-        print("source/ is up to date")
+        say("source/ is up to date")
 
 
 def cmd_release(args: argparse.Namespace) -> int | None:
     cmd_build(args)
     for a in _assignments(args):
         nbg.generate_assignment(args.course, a)
-        print(f"released release/{a}/{a}.ipynb")
+        say(f"released release/{a}/{a}.ipynb")
         try:
             verdicts.load_record(args.course, a)
         except verdicts.RecordError as exc:  # missing or stale: the tests changed
-            print(f"{a}: {exc}; recording now")
+            say(f"{a}: {exc}; recording now")
             if _record(args, a):
                 return 2
     return None
@@ -47,12 +48,12 @@ def _record(args: argparse.Namespace, a: str) -> int | None:
     try:
         sandbox_tools()
     except SandboxUnavailable as exc:
-        print(f"course record: {exc}", file=sys.stderr)
+        say(f"course record: {exc}", err=True)
         return 2
     try:
         serial.record(args.course, a)
     except CourseError as exc:
-        print(f"course record: {exc}", file=sys.stderr)
+        say(f"course record: {exc}", err=True)
         return 2
     return None
 
@@ -60,22 +61,22 @@ def _record(args: argparse.Namespace, a: str) -> int | None:
 def cmd_examples(args: argparse.Namespace) -> None:
     for a in _assignments(args):
         written = examples.write_submissions(args.course, a)
-        print(f"{a}: {len(written)} example submissions in submitted/")
+        say(f"{a}: {len(written)} example submissions in submitted/")
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     course = Path(args.course)
     sandbox = not getattr(args, "no_sandbox_i_trust_these_submissions", False)
     if not sandbox:
-        print("WARNING: grading WITHOUT the sandbox: student code runs as you, with access to "
-              "the hidden tests, the gradebook and other students' work.", file=sys.stderr)
+        say("WARNING: grading WITHOUT the sandbox: student code runs as you, with access to "
+              "the hidden tests, the gradebook and other students' work.", err=True)
     if getattr(args, "submissions", None):
         _collect(Path(args.submissions), course, _assignments(args))
     if sandbox:
         try:
             sandbox_tools()  # before anything is graded: a clear error without bwrap
         except SandboxUnavailable as exc:
-            print(f"course autograde: {exc}", file=sys.stderr)
+            say(f"course autograde: {exc}", err=True)
             return 2
     try:
         summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
@@ -83,7 +84,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
                               db_url=getattr(args, "db", None), force=getattr(args, "force", False),
                               sandbox=sandbox, timeout=getattr(args, "timeout", None))
     except CourseError as e:
-        print(f"course autograde: {e}", file=sys.stderr)
+        say(f"course autograde: {e}", err=True)
         return 2
     for a in _assignments(args):
         _print_review(course, a)
@@ -95,8 +96,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 def _print_review(course: Path, assignment: str) -> None:
     text = review.render(course, assignment)
     if text:
-        print(f"{assignment}: review list ({review.path(course).name}; REVIEW = tampering, tests zeroed):")
-        print(text)
+        say(f"{assignment}: review list ({review.path(course).name}; REVIEW = tampering, tests zeroed):")
+        say(text, block=True)   # review.render escapes each line
 
 
 def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:
@@ -110,15 +111,15 @@ def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:
     try:
         students = safeio.list_dir(src)
     except safeio.Refused as exc:
-        print(f"course autograde: cannot read {src}: {exc}", file=sys.stderr)
+        say(f"course autograde: cannot read {src}: {exc}", err=True)
         return
     for name, kind in sorted(students.items()):
-        shown = review.printable(repr(name))
+        seen = shown.escape(repr(name))
         if not safeio.valid_id(name):
-            problems.append(f"{shown}: not a valid student id, skipped")
+            problems.append(f"{seen}: not a valid student id, skipped")
             continue
         if kind != "dir":
-            problems.append(f"{shown}: {'a symbolic link' if kind == 'link' else 'not a folder'}, skipped")
+            problems.append(f"{seen}: {'a symbolic link' if kind == 'link' else 'not a folder'}, skipped")
             continue
         for a in assignment_ids:
             if safeio.kind_of(src, f"{name}/{a}") == "missing":
@@ -129,8 +130,25 @@ def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:
             shutil.rmtree(dest, ignore_errors=True)
             dest.parent.mkdir(parents=True, exist_ok=True)
             for why in safeio.copy_tree_nofollow(src / name / a, dest):
-                problems.append(f"{shown}/{a}: {why}")
+                problems.append(f"{seen}/{a}: {why}")
             found += 1
-    print(f"collected {found} submissions from {src}")
+    say(f"collected {found} submissions from {src}")
     for p in problems:
-        print(f"  left out: {review.printable(p)}")
+        say(f"  left out: {shown.escape(p)}")
+
+
+def cmd_collect(args: argparse.Namespace) -> None:
+    """Copy ``--submissions DIR`` into submitted/ (if given), then record when the course
+    received each hand-in under submitted/ (grading/receipts.py)."""
+    course = Path(args.course)
+    assignment_ids = _assignments(args)
+    if getattr(args, "submissions", None):
+        _collect(Path(args.submissions), course, assignment_ids)
+    refused: list[str] = []
+    for a, s in scale.find_submissions(course, assignment_ids, refused):
+        files, _ = intake.collect(course, a, s)
+        when = receipts.receive(course, a, s, files)
+        late = receipts.disagreement(when, files.get(receipts.STAMP))
+        say(f"{a}/{s}: received {when:%Y-%m-%d %H:%M:%S} UTC" + (f" ({late})" if late else ""))
+    for line in refused:
+        say(f"skipped {line}")

@@ -13,6 +13,11 @@
                                  of cores; or on a Dask cluster), each kernel in the bubblewrap
                                  sandbox, skipping what is graded and unchanged; one writer
                                  records the results; print the review list
+    course collect [--submissions DIR]
+                                 copy DIR/<student>/<assignment>/ into submitted/ (or take what
+                                 nbgrader collect put there) and record when the course received
+                                 each hand-in (.grading/receipts/): the submission time used for
+                                 late penalties; a timestamp.txt that disagrees is a notice
     course autograde --no-sandbox-i-trust-these-submissions
                                  the same without the sandbox: trusted submissions only
     course feedback              feedback HTML -> feedback/, per student and notebook (hidden
@@ -78,6 +83,8 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argpa
     p.add_argument("--force", action="store_true",
                    help="grade again what is already graded and unchanged")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = sub.add_parser("collect", parents=[common])
+    p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to collect")
     p = sub.add_parser("export", parents=[common])
     p.add_argument("--to", default="grades.csv")
     return ap, sub

@@ -10,6 +10,7 @@ from nbgrader.api import MissingEntry
 from . import examples, exchange, nbg, report
 from .cli_grade import _print_review
 from .cli_parse import _assignments
+from .console import say
 from .errors import CourseError, GradebookError
 
 
@@ -77,27 +78,27 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     for a in _assignments(args):
         if not feedback_jobs(course, a)[0]:
             for n in feedback_jobs(course, a)[1]:
-                print(f"{a}: {n}")
-            print(f"{a}: nothing autograded yet, no feedback to generate")
+                say(f"{a}: {n}")
+            say(f"{a}: nothing autograded yet, no feedback to generate")
             continue
         done, bad, notices = generate_feedback(course, a)
         for n in notices:
-            print(f"{a}: {n}")
+            say(f"{a}: {n}")
         failed += [(a, *f) for f in bad]
         exchange.carry_submission_secrets(course, a)  # for nbgrader release_feedback
-        print(f"{a}: feedback for {done} of {done + len(bad)} notebooks in "
+        say(f"{a}: feedback for {done} of {done + len(bad)} notebooks in "
               f"{course / 'feedback'}/<student>/{a}/<notebook>.html")
     if failed:
-        print(f"feedback FAILED for {len(failed)} notebook(s):", file=sys.stderr)
+        say(f"feedback FAILED for {len(failed)} notebook(s):", err=True)
         for a, student, name, why in failed:
-            print(f"  {a} {student} {name}.ipynb: {why}", file=sys.stderr)
+            say(f"  {a} {student} {name}.ipynb: {why}", err=True)
         return 1
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> None:
     nbg.export(args.course, args.to)
-    print(f"grades exported to {args.to}")
+    say(f"grades exported to {args.to}")
 
 
 def cmd_report(args: argparse.Namespace) -> bool:
@@ -109,11 +110,11 @@ def cmd_report(args: argparse.Namespace) -> bool:
         try:
             max_scores = report.autograded_max(course, a)
         except MissingEntry:  # only that: a database that cannot be reached is an error
-            print(f"{a}: not in the gradebook yet")
+            say(f"{a}: not in the gradebook yet")
             continue
         students = sorted(p.parent.name for p in (course / "autograded").glob(f"*/{a}"))
         if not students:
-            print(f"\n{a}: no graded submissions yet")
+            say(f"\n{a}: no graded submissions yet", block=True)
             continue
         rows = []
         for s in students:
@@ -128,12 +129,12 @@ def cmd_report(args: argparse.Namespace) -> bool:
                     f"{c}={v:g}" for c, v in want.items()) + ")"
                 ok &= match
             rows.append([s, *cells, f"{total:g}/{sum(max_scores.values()):g}", verdict])
-        print(f"\n{a}: autograded test cells")
-        print(report.table(rows, ["student", *max_scores, "total", "example check"]))
+        say(f"\n{a}: autograded test cells", block=True)
+        say(report.table(rows, ["student", *max_scores, "total", "example check"]), block=True)
         _print_review(course, a)
         fb = course / "feedback"
         if fb.exists():
-            print(f"feedback HTML: {fb}/<student>/{a}/{a}.html")
+            say(f"feedback HTML: {fb}/<student>/{a}/{a}.html")
     return ok
 
 
@@ -144,7 +145,7 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
         try:
             report.autograded_max(args.course, a)
         except MissingEntry:  # only that: a gradebook that cannot be read is an error
-            print(f"{a}: not in the gradebook yet, no dashboard")
+            say(f"{a}: not in the gradebook yet, no dashboard")
             continue
         except Exception as exc:
             raise GradebookError(f"{a}: no dashboard, the gradebook cannot be read "
@@ -156,7 +157,7 @@ def cmd_dashboard(args: argparse.Namespace) -> None:
         except Exception as exc:  # the grading times come from the gradebook too
             raise GradebookError(f"{a}: no dashboard, the grading results cannot be read "
                                  f"({_first_line(exc)})") from exc
-        print(f"{a}: dashboard in {path}")
+        say(f"{a}: dashboard in {path}")
 
 
 def _first_line(exc: BaseException) -> str:

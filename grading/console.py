@@ -5,7 +5,10 @@ info for what it does, a warning for what it leaves out or cannot finish), and t
 package's top logger has only a ``NullHandler`` (grading/__init__.py), so a program
 that imports it shows nothing it did not ask for.  The CLI asks with ``shown()``:
 each message on stdout, alone on its line, as ``print`` wrote it before there was a
-logger (the tests and people read the same lines).
+logger (the tests and people read the same lines), with every control and
+bidirectional character escaped (grading/shown.py: a student's file name cannot
+drive the terminal).  ``say`` is the one other way the package prints: no module
+but this one writes to stdout or stderr (tests/test_console.py checks).
 
 Progress: ``scale.grade`` gives the line that starts a run and the line of each
 finished submission a ``progress=(done, total)`` attribute.  With ``bar=True`` (a
@@ -18,6 +21,8 @@ import logging
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
+
+from .shown import escape
 
 LOGGER = "grading"
 
@@ -56,7 +61,7 @@ class ConsoleHandler(logging.Handler):
             self.handleError(record)
 
     def _write(self, record: logging.LogRecord) -> None:
-        sys.stdout.write(self.format(record) + "\n")
+        sys.stdout.write(_message(record) + "\n")
         sys.stdout.flush()
 
     def close_bar(self) -> None:
@@ -85,3 +90,28 @@ def shown(bar: bool = False) -> Iterator[ConsoleHandler]:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         handler.close()
+
+
+def _message(record: logging.LogRecord) -> str:
+    """A record's message, escaped: its arguments wholly (a student's string cannot start a
+    line of its own), the format's text keeping its newlines (it is the package's)."""
+    args: Any = record.args
+    if isinstance(args, tuple) and args:
+        args = tuple(escape(a) if isinstance(a, str) else a for a in args)
+    elif isinstance(args, dict) and args:
+        args = {k: escape(v) if isinstance(v, str) else v for k, v in args.items()}
+    try:
+        text = str(record.msg) % args if args else str(record.msg)
+    except (TypeError, ValueError):
+        text = escape(record.getMessage())
+    return escape(text, lines=True)
+
+
+def say(*parts: object, err: bool = False, block: bool = False) -> None:
+    """The one way the package prints: ``parts`` joined by spaces, on stdout (``err``: stderr),
+    every control and bidirectional character escaped (grading/shown.py), newlines too:
+    one call, one line.  ``block``: a block of lines the package wrote (a table, the review
+    list, whose lines are escaped already), whose newlines are kept."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(escape(" ".join(str(p) for p in parts), lines=block) + "\n")
+    stream.flush()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 from . import cells, report, review
+from .shown import escape
 
 VERDICT_KEY = "mi_course"       # output metadata of the grader's verdict notes (grading/verdicts.py)
 TOP_MESSAGES = 5                # failure messages shown per test cell
@@ -205,7 +206,7 @@ tr.tamper td { background: #fde8e8; } tr.review td { background: #fff4d6; }
 
 
 def _e(x: object) -> str:
-    return html.escape(str(x), quote=True)
+    return html.escape(escape(x), quote=True)
 
 
 def _img(b64: str, alt: str, chart_id: str) -> str:

@@ -1,6 +1,14 @@
 """Feedback that fails closed: no hidden test, no solution, no active content.
 
-Two preprocessors run by ``nbgrader generate_feedback`` (nbgrader_config.py):
+Feedback is written by the grader.  ``GraderOnlyOutputs`` runs first and removes
+every output the kernel produced: what a student reads of a code cell is its
+source and, for a test cell, the grader's verdict (grading/verdicts.py: each
+check's label, pass or fail, the value seen to 3 significant digits, the
+expected value and tolerance, the hint).  Any code running in the kernel after
+a hidden test line reached it could carry that line into any output, in any
+encoding; no output of the kernel reaches feedback, so none can.
+
+Then two preprocessors, kept as a second line of defence on what is left:
 
 - ``ScrubTestCells`` removes the hidden region from every grade cell's source
   and replaces each error traceback of a grade cell by its last line
@@ -44,9 +52,44 @@ from traitlets import Bool
 from . import cells
 from .leakcheck import ANSI, BEGIN, secret_patterns, strip_hidden
 from .sanitize import scrub_outputs
+from .verdicts import VERDICT_KEY, is_test_cell
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
+
+
+def grader_only(nb: NotebookNode) -> int:
+    """Every output the kernel made removed from ``nb`` (in place); returns how many.
+
+    What stays of a code cell is its source, and in a test cell the grader's verdict
+    (the output tagged ``{VERDICT_KEY: "verdict"}``, which only the grader's writer adds:
+    grading/verdicts.annotate drops any output a kernel tagged so).  Execution counts and
+    cell metadata other than nbgrader's go too: nbclient copies them from the kernel's
+    replies.  See docs/grading-note.md for why all outputs go, not only the later ones."""
+    removed = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        outs = cell.get("outputs", []) or []
+        keep = [o for o in outs if is_test_cell(cell) and isinstance(o, dict)
+                and isinstance(o.get("metadata"), dict) and o["metadata"].get(VERDICT_KEY) == "verdict"
+                and o.get("output_type") == "display_data"][-1:]
+        removed += len(outs) - len(keep)
+        cell["outputs"] = keep
+        cell["execution_count"] = None
+        meta = cell.get("metadata") or {}
+        cell["metadata"] = {"nbgrader": meta["nbgrader"]} if isinstance(meta.get("nbgrader"), dict) else {}
+    return removed
+
+
+class GraderOnlyOutputs(Preprocessor):
+    """Feedback written by the grader: every kernel output removed (``grader_only``)."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        grader_only(nb)
+        return nb, resources
 
 
 class ScrubTestCells(Preprocessor):

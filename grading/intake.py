@@ -80,6 +80,20 @@ def why_unreadable(exc: Exception) -> str:
     return f"{name}: not a notebook that nbformat can read" if "Validation" in name else name
 
 
+def _restored(course: str | Path, assignment: str, name: str, data: bytes,
+              cd: CourseDirectory | None = None) -> tuple[bytes, list[str]]:
+    """The hand-in's bytes with its test cells restored (``restore_test_cells``), or as they
+    are where nothing needed restoring."""
+    src = Path(course) / step_path(course, "source", assignment, cd=cd) / name
+    if not src.is_file():
+        return data, []
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    notes = restore_test_cells(nb, nbformat.read(str(src), as_version=4))
+    if not notes:
+        return data, []
+    return nbformat.writes(nb).encode(), notes
+
+
 def _release_or_empty(course: str | Path, assignment: str, name: str,
                       cd: CourseDirectory | None = None) -> bytes:
     release = Path(course) / step_path(course, "release", assignment, cd=cd) / name
@@ -98,6 +112,43 @@ def _stand_in(course: str | Path, assignment: str, names: list[str],
     if not missing:
         return "the untouched release"
     return f"an empty notebook (the course has no {release}/{', '.join(missing)})"
+
+
+def restore_test_cells(nb: NotebookNode, source_nb: NotebookNode) -> list[str]:
+    """Put ``nb``'s test cells back as the source has them, in place; return the notices.
+
+    A second cell with the grade id of an earlier one (a duplicated test or answer cell)
+    is removed: nbgrader stops on it and refuses the whole notebook.  A test cell of the
+    source that ``nb`` lacks (deleted, or turned into another kind of cell and so removed
+    here too) is put back from the source at its place: after the cell that precedes it
+    in the source.  nbgrader then restores every test cell's source as it does for an
+    edited one, and the rest is graded as handed in."""
+    notes, seen, kept = [], set(), []
+    for cell in nb.cells:
+        gid = cells.grade_id(cell)
+        if gid is not None and gid in seen:
+            notes.append(f"a second copy of cell {gid} was removed")
+            continue
+        if gid is not None:
+            seen.add(gid)
+        kept.append(cell)
+    nb.cells = kept
+    for i, cell in enumerate(source_nb.cells):
+        gid = cells.grade_id(cell)
+        if gid is None or gid in seen or not (cells.is_grade(cell) and not cells.is_solution(cell)
+                                              and cell.cell_type == "code"):
+            continue
+        before = [cells.grade_id(c) for c in source_nb.cells[:i] if cells.grade_id(c) in seen]
+        at = next((k + 1 for k, c in enumerate(nb.cells) if before and cells.grade_id(c) == before[-1]), 0)
+        fresh = nbformat.from_dict(json.loads(json.dumps(cell)))
+        fresh.outputs, fresh.execution_count = [], None
+        fresh.pop("id", None)
+        if nb.get("nbformat", 4) == 4 and nb.get("nbformat_minor", 5) >= 5:
+            fresh["id"] = f"restored-{i}"
+        nb.cells.insert(at, fresh)
+        seen.add(gid)
+        notes.append(f"test cell {gid} was missing: put back from the source at its place")
+    return notes
 
 
 def collect(course: str | Path, assignment: str, student: str,
@@ -134,6 +185,9 @@ def collect(course: str | Path, assignment: str, student: str,
         what = {"link": "is a symbolic link (refused)", "missing": "does not exist",
                 "file": "is a file, not a folder", "special": "is a special file (refused)"}[kinds[bad]]
         notes.append(f"{bad}/ {what}: graded as {instead}, zero")
+    # the course's own files: a hand-in that is one of them (a hard link, a bind mount) is refused
+    own = safeio.inodes(course, [step_path(course, "source", cd=cd), step_path(course, "release", cd=cd),
+                                 "expected", "gradebook.db", "nbgrader_config.py"])
     handed = sorted(n for n in entries if n.endswith(".ipynb"))
     strays = [n for n in handed if n not in names]
     for name in names:
@@ -144,12 +198,13 @@ def collect(course: str | Path, assignment: str, student: str,
         problem = None
         if chosen:
             try:
-                data = safeio.read_file(course, f"{rel}/{chosen}")
+                data = safeio.read_file(course, f"{rel}/{chosen}", forbidden=own)
                 problem = _readable(data)
             except safeio.Refused as exc:
                 problem = str(exc)
         if chosen and not problem:
-            files[name] = data
+            files[name], restored = _restored(course, assignment, name, data, cd)
+            notes += [f"{name}: {n}" for n in restored]
             continue
         if chosen:
             notes.append(f"{chosen} is not a readable notebook ({problem}): graded as {instead}, zero")
@@ -158,7 +213,8 @@ def collect(course: str | Path, assignment: str, student: str,
         files[name] = _release_or_empty(course, assignment, name, cd)
     if entries.get("timestamp.txt") == "file":
         try:
-            files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT)
+            files["timestamp.txt"] = safeio.read_file(course, f"{rel}/timestamp.txt", safeio.SMALL_LIMIT,
+                                                       forbidden=own)
         except safeio.Refused as exc:
             notes.append(f"timestamp.txt ignored: {exc}")
     # a timestamp.txt that is a link or a special file is refused below, with the others

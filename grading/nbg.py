@@ -50,7 +50,8 @@ def run(course: str | Path, *args: Any, check: bool = True, quiet: bool = False,
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         proc = Completed(done.args, done.returncode, stdout=done.stdout)
     if not quiet:
-        log.info("%s", proc.stdout.rstrip("\n"))
+        for line in proc.stdout.rstrip("\n").splitlines():
+            log.info("%s", line)
     if check and proc.returncode != 0:
         raise NbgraderError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
                             + proc.stdout[-4000:])

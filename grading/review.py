@@ -1,5 +1,8 @@
 """The instructor's review list, ``review.csv`` at the course root.
 
+Every field is written escaped (grading/shown.py), and shown escaped again: a
+row read from a file edited by hand cannot drive a terminal either.
+
 One row per finding: ``assignment, student, notebook, kind, tests, reason``.  ``kind``
 is ``tamper`` (tampering was detected: the tests named were zeroed; an
 instructor must look), ``review`` (code that reaches the grader's internals,
@@ -17,6 +20,8 @@ import io
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
+
+from .shown import escape
 
 FIELDS = ["assignment", "student", "notebook", "kind", "tests", "reason"]
 
@@ -51,8 +56,9 @@ def replace(course: str | Path, assignment: str, student: str,
         old = read(course)
         mine = [r for r in old if r["assignment"] == assignment and r["student"] == student]
         keep = [r for r in old if not (r["assignment"] == assignment and r["student"] == student)]
-        keep += [dict(assignment=assignment, student=student,
-                      **{k: r.get(k, "") for k in FIELDS if k not in ("assignment", "student")})
+        # every field escaped (grading/shown.py): a reason quotes a student's file name
+        keep += [dict(assignment=escape(assignment), student=escape(student),
+                      **{k: escape(r.get(k, "")) for k in FIELDS if k not in ("assignment", "student")})
                  for r in rows]
         buf = io.StringIO()
         w = csv.DictWriter(buf, FIELDS, restval="", extrasaction="ignore")
@@ -62,11 +68,6 @@ def replace(course: str | Path, assignment: str, student: str,
         tmp.write_text(buf.getvalue())
         tmp.replace(path(course))
         return mine
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (a student's file name can hold terminal escapes) shown as ?."""
-    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
 
 
 def render(course: str | Path, assignment: str | None = None) -> str:
@@ -79,5 +80,5 @@ def render(course: str | Path, assignment: str | None = None) -> str:
         tag = {"tamper": "REVIEW", "review": "LOOK  "}.get(r["kind"], "note  ")
         tests = f" [zeroed: {r['tests']}]" if r["tests"] else ""
         where = f" ({r['notebook']})" if r.get("notebook") else ""
-        out.append(printable(f"  {tag} {r['assignment']}/{r['student']}{where}{tests}: {r['reason']}"))
+        out.append(escape(f"  {tag} {r['assignment']}/{r['student']}{where}{tests}: {r['reason']}"))
     return "\n".join(out)

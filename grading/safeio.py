@@ -11,6 +11,10 @@ these functions, which
 - open the last component with ``O_NOFOLLOW | O_NONBLOCK`` and accept it only
   if ``fstat`` says it is a regular file (a FIFO or a device is refused
   before a single byte is read);
+- refuse a file with more than one link (a hard link: the same file as another
+  name, maybe a course file the student could not read but could link), or whose
+  device and inode are those of a course file (``inodes``: a bind mount shows
+  one link);
 - read at most ``limit`` bytes and refuse a longer file.
 
 They raise ``Refused`` with a sentence that names what was wrong, never the
@@ -82,9 +86,33 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def read_file(root: Path, rel: str, limit: int = NOTEBOOK_LIMIT) -> bytes:
-    """The bytes of the regular file ``root/rel``; ``Refused`` for a link, a special file,
-    a missing file or one over ``limit`` bytes.  ``root`` itself is trusted."""
+def inodes(root: Path, rels: list[str]) -> frozenset[tuple[int, int]]:
+    """(device, inode) of every file and folder under ``root/rel`` for each ``rel`` (links
+    not followed): the course's own files, which a hand-in must never be."""
+    out = set()
+    for rel in rels:
+        top = Path(root) / rel
+        try:
+            st = os.lstat(top)
+        except OSError:
+            continue
+        out.add((st.st_dev, st.st_ino))
+        if stat.S_ISDIR(st.st_mode):
+            for folder, dirs, files in os.walk(top):
+                for name in dirs + files:
+                    try:
+                        st = os.lstat(os.path.join(folder, name))
+                    except OSError:
+                        continue
+                    out.add((st.st_dev, st.st_ino))
+    return frozenset(out)
+
+
+def read_file(root: Path, rel: str, limit: int = NOTEBOOK_LIMIT,
+              forbidden: frozenset[tuple[int, int]] = frozenset()) -> bytes:
+    """The bytes of the regular file ``root/rel``; ``Refused`` for a link (symbolic, or
+    hard: more than one name), a special file, a missing file, one over ``limit`` bytes, or
+    one whose (device, inode) is in ``forbidden``.  ``root`` itself is trusted."""
     parts = [p for p in str(rel).split("/")]
     dfd = _open_dir(Path(root), parts[:-1])
     try:
@@ -97,6 +125,10 @@ def read_file(root: Path, rel: str, limit: int = NOTEBOOK_LIMIT) -> bytes:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise Refused(f"{name} is not a regular file ({_kind(st.st_mode)})")
+            if st.st_nlink > 1:
+                raise Refused(f"{name} is a hard link ({st.st_nlink} names for one file; refused)")
+            if (st.st_dev, st.st_ino) in forbidden:
+                raise Refused(f"{name} is a course file (refused)")
             if st.st_size > limit:
                 raise Refused(f"{name} is {st.st_size} bytes, over the {limit}-byte limit")
             chunks, total = [], 0

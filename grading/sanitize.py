@@ -171,10 +171,12 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _BARE_AMP = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
 
 
-def _safe_markdown(source: str) -> str:
+def _safe_markdown(source: str, attachments: frozenset[str] | None = None) -> str:
     """Markdown with raw HTML shown as text and links to other than http(s), mailto,
-    attachments and anchors replaced by ``#``.  Idempotent (the writer sanitizes the
-    autograded notebook, and the feedback sanitizes it again)."""
+    attachments and anchors replaced by ``#``; with ``attachments`` (the names the cell
+    keeps), a link to any other attachment too (nbconvert refuses to render a notebook
+    that refers to an attachment it lacks: "missing attachment").  Idempotent (the writer
+    sanitizes the autograded notebook, and the feedback sanitizes it again)."""
     import html
 
     source = _BARE_AMP.sub("&amp;", source).replace("<", "&lt;")
@@ -185,6 +187,9 @@ def _safe_markdown(source: str) -> str:
                        if ch.isprintable() and not ch.isspace())
         scheme = _SCHEME.match(seen)
         if scheme and scheme.group(1).lower() not in ("http", "https", "mailto", "attachment"):
+            target = "#"
+        elif scheme and scheme.group(1).lower() == "attachment" and attachments is not None \
+                and (target != seen or seen[len(scheme.group(0)):] not in attachments):
             target = "#"
         elif ":" in seen.split("/")[0] and not scheme:
             target = "#"
@@ -223,8 +228,8 @@ def sanitize_notebook(nb: NotebookNode, keep_reports: bool = True) -> NotebookNo
             clean_meta["tags"] = [t for t in tags if isinstance(t, str) and _SAFE_NAME.match(t)]
         cell["metadata"] = clean_meta
         if cell.get("cell_type") == "markdown":
-            cell["source"] = _safe_markdown(_as_text(cell.get("source", "")))
             atts = cell.get("attachments") or {}
+            atts = atts if isinstance(atts, dict) else {}
             kept = {}
             for name, bundle in atts.items():
                 if not (isinstance(name, str) and _SAFE_NAME.match(name) and isinstance(bundle, dict)):
@@ -236,6 +241,7 @@ def sanitize_notebook(nb: NotebookNode, keep_reports: bool = True) -> NotebookNo
                 cell["attachments"] = kept
             else:
                 cell.pop("attachments", None)
+            cell["source"] = _safe_markdown(_as_text(cell.get("source", "")), frozenset(kept))
         elif cell.get("cell_type") == "raw":
             cell["source"] = _as_text(cell.get("source", ""))
         elif cell.get("cell_type") == "code":

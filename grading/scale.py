@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterator, Mapping, Sequence
 
-from . import dispatch, intake, job as job_mod, review, safeio, verdicts
+from . import dispatch, intake, job as job_mod, receipts, review, safeio, shown, verdicts
 from .accounting import cpu_seconds
 from .course import coursedir, step_path  # coursedir re-exported: tests and tools ask scale for it
 from .errors import GradingError
@@ -106,7 +106,7 @@ def find_submissions(course: str | Path, assignments: Sequence[str],
     for name, kind in sorted(students.items()):
         if not safeio.valid_id(name):
             if refused is not None:
-                refused.append(f"{submitted}/{review.printable(repr(name))}: not a valid student id, not graded")
+                refused.append(f"{submitted}/{shown.escape(repr(name))}: not a valid student id, not graded")
             continue
         for a in assignments:
             if kind == "dir":
@@ -203,12 +203,17 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
         writer = Writer(course, db_url)
         try:
             state = writer.state()
-            common, digests, files, notices = {}, {}, {}, {}
+            common, digests, files, notices, stamps = {}, {}, {}, {}, {}
             for a in sorted({a for a, _ in todo}):
                 common[a] = prepare(course, writer, a, sandbox=sandbox, timeout=timeout)
             record_bytes = {a: verdicts.record_path(course, a).read_bytes() for a in common}
             for a, s in todo:
                 files[a, s], notices[a, s] = intake.collect(course, a, s, cd=writer.cd)
+                # the submission's time is the course's receipt, never the student's timestamp.txt
+                received = receipts.receive(course, a, s, files[a, s])
+                late = receipts.disagreement(received, files[a, s].get(receipts.STAMP))
+                notices[a, s] += [late] if late else []
+                stamps[a, s] = receipts.stamp(received)
                 digests[a, s] = _digest({"nbgrader_config.py": common[a]["config"],
                                          "record": record_bytes[a],
                                          "grading mode": f"sandbox={sandbox} timeout={timeout}".encode()},
@@ -227,7 +232,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
 
             def done(result: job_mod.JobResult) -> None:
                 a, s = result.assignment, result.student
-                stamp = files[a, s].get("timestamp.txt")
+                stamp = stamps[a, s]
                 if result.ok:
                     try:
                         w0 = time.time()

@@ -4,6 +4,7 @@ the strings it builds, and what the source notebook's locked and test cells defi
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
@@ -19,12 +20,26 @@ def _python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+# CPython 3.11's ast.parse is not safe in several threads at once: building the Python
+# objects of an AST keeps a recursion count per interpreter, and two threads that do it
+# together fail with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905).  The grader scans cells in its job threads: every ast.parse of
+# the package holds this lock.
+PARSE_LOCK = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """``ast.parse(source)``, one thread at a time (``PARSE_LOCK``)."""
+    with PARSE_LOCK:
+        return ast.parse(source)
+
+
 @lru_cache(maxsize=4096)
 def _parse(source: str) -> ast.Module | None:
     """The cell's AST (None if it does not parse); cached, since ``check`` and ``suspicious``
     both read every cell of the source and the graded notebook (the ASTs are not changed)."""
     try:
-        return ast.parse(_python(source))
+        return parse(_python(source))
     except (SyntaxError, ValueError):
         return None
 

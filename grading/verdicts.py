@@ -32,6 +32,7 @@ tests' recomputations and the tamper scan look for).
 """
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import math
@@ -138,11 +139,19 @@ def _shape(v: Any) -> list[int]:
     return [len(v)] + _shape(v[0]) if isinstance(v, list) and v else ([0] if isinstance(v, list) else [])
 
 
+SHOWN_ITEMS = 3   # elements of an array a student is shown (a kernel chooses the values seen)
+
+
 def _fmt(v: Any) -> str:
+    """A value as a student reads it: 3 significant digits, at most ``SHOWN_ITEMS`` elements.
+
+    Values seen come from the kernel; rounding them and showing few keeps what a hostile
+    kernel can carry through them into the feedback to a few digits per check."""
     f = _flat(v)
     if len(f) == 1:
-        return f"{f[0]:.6g}"
-    return "[" + ", ".join(f"{x:.4g}" for x in f[:6]) + (", ..." if len(f) > 6 else "") + "]"
+        return f"{f[0]:.3g}"
+    return ("[" + ", ".join(f"{x:.3g}" for x in f[:SHOWN_ITEMS]) + (", ..." if len(f) > SHOWN_ITEMS else "")
+            + f"] (shape {_shape(v)})")
 
 
 def judge(check: dict, value: Any) -> str | None:
@@ -162,7 +171,7 @@ def judge(check: dict, value: Any) -> str | None:
     if kind == "between":
         lo, hi = float(spec["low"]), float(spec["high"])
         ok = len(vals) == 1 and lo <= vals[0] <= hi
-        return None if ok else f"{what}: expected a value between {lo:.6g} and {hi:.6g}, got {_fmt(value)}.{tail}"
+        return None if ok else f"{what}: expected a value between {lo:.3g} and {hi:.3g}, got {_fmt(value)}.{tail}"
     if kind == "estimate":
         truth, tol = float(spec["truth"]), float(spec["tol"])
         if len(vals) != 1:
@@ -170,8 +179,8 @@ def judge(check: dict, value: Any) -> str | None:
         if abs(vals[0] - truth) <= tol:
             return None
         side = "below" if vals[0] < truth else "above"
-        return (f"{what} {vals[0]:.3f} is {abs(vals[0] - truth):.3f} nats {side} the true value "
-                f"{truth:.3f} (allowed: {tol:.3f}).{tail}")
+        return (f"{what} {vals[0]:.3g} is {abs(vals[0] - truth):.3g} nats {side} the true value "
+                f"{truth:.3g} (allowed: {tol:.3g}).{tail}")
     if kind == "close":
         expected = spec.get("expected")
         expected = check.get("value") if expected is None else expected
@@ -182,48 +191,94 @@ def judge(check: dict, value: Any) -> str | None:
         bad = [(g, e) for g, e in zip(vals, _flat(exp)) if not abs(g - e) <= atol + rtol * abs(e)]
         if not bad:
             return None
-        return f"{what}: expected {_fmt(exp)}, got {_fmt(value)}.{tail}"
+        return (f"{what}: expected {_fmt(exp)}, got {_fmt(value)} (allowed difference "
+                f"{atol:.3g} + {rtol:.3g} x |expected|).{tail}")
     return f"{what}: unknown check kind {kind!r}"
 
 
 @dataclass
 class Verdict:
     passed: bool
-    messages: list = field(default_factory=list)   # for the student
+    messages: list = field(default_factory=list)   # for the student: why it failed, one per line
     review: list = field(default_factory=list)     # for the instructor's review list
+    checks: list = field(default_factory=list)     # for the student: each recorded check's outcome
+
+
+# Exception names a student may be shown: Python's own, and the executor's two.  A kernel
+# chooses an error's name and message; any other name is shown as "an error", the message never.
+SHOWN_ERRORS = frozenset(
+    n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)
+) | {"CellTimeoutError", "DeadKernelError"}
+_ERROR_WORDS = {"CellTimeoutError": "the test ran past its time limit",
+                "DeadKernelError": "the kernel had died, or died while the test ran"}
+
+
+def _error_words(out: dict) -> str:
+    name = out.get("ename")
+    name = name if isinstance(name, str) and name in SHOWN_ERRORS else ""
+    return _ERROR_WORDS.get(name, f"the test stopped with {name or 'an error'}")
 
 
 def decide(cell: NotebookNode, checks: list | None) -> Verdict:
-    """The verdict of one code test cell from its outputs and its recorded ``checks``."""
-    messages, review = [], []
-    for o in cell.get("outputs", []):
-        if o.get("output_type") == "error":
-            ename = str(o.get("ename", "Error"))[:100]
-            evalue = str(o.get("evalue", "")).strip().splitlines()
-            messages.append(f"the test raised {ename}" + (f": {evalue[0][:400]}" if evalue else ""))
-        elif o.get("output_type") == "execute_result":
-            messages.append("the test cell displayed a value: a test cell must not, and earns "
-                            "nothing when it does")
-            review.append("an execute_result in a test cell (code called by the test displayed a "
-                          "value; nbgrader would have read it as partial credit)")
+    """The verdict of one code test cell from its outputs and its recorded ``checks``.
+
+    Every word of the verdict is the grader's: the record's labels, tolerances and hints,
+    and the values the kernel reported, rounded (``_fmt``).  Nothing else the kernel wrote
+    (an error's message, a report's error text, a label the record does not have) is
+    quoted.  A cell fails on an error output, an ``execute_result``, a recorded check not
+    reported or failing, a report that carries an error, or a report of a check the record
+    does not expect; the last two, and an error next to passing reports, go on the review
+    list."""
+    messages, review, lines = [], [], []
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    for o in errors:
+        messages.append(_error_words(o))
+    if any(o.get("output_type") == "execute_result" for o in cell.get("outputs", [])):
+        messages.append("the test cell displayed a value: a test cell must not, and earns "
+                        "nothing when it does")
+        review.append("an execute_result in a test cell (code called by the test displayed a "
+                      "value; nbgrader would have read it as partial credit)")
     if checks is None:
         # no record for this cell (a test without checks): the in-kernel outcome, errors only
-        return Verdict(not messages, messages, review)
+        return Verdict(not messages, list(dict.fromkeys(messages)), review)
     got: dict[str, list[dict]] = {}
     for r in reports(cell):
         got.setdefault(r["what"], []).append(r)
+    known = {c["what"] for c in checks}
+    unexpected = [w for w in got if w not in known]
+    if unexpected:
+        messages.append(f"{len(unexpected)} report(s) of a check this test does not make")
+        review.append(f"{len(unexpected)} report(s) of a check the record does not expect "
+                      "(a forged report?)")
+    all_passed = True
     for check in checks:
         seen = got.get(check["what"], [])
         if not seen:
+            all_passed = False
+            lines.append(f"not reached: {check['what']}")
             if not messages:
                 messages.append(f"the test did not finish the check \"{check['what']}\"")
             continue
+        why = None
         for r in seen:
-            why = r["error"] if r["error"] else judge(check, r["value"])
-            if why:
-                messages.append(why)
+            if r["error"]:
+                why = (f"{check['what']}: the value could not be read (expected a number, an array "
+                       "or a plain tensor)")
+                review.append(f"a report of \"{check['what']}\" arrived with an error")
                 break
-    return Verdict(not messages, list(dict.fromkeys(messages)), review)
+            why = judge(check, r["value"])
+            if why:
+                break
+        if why:
+            all_passed = False
+            messages.append(why)
+        else:
+            value = seen[0]["value"]
+            lines.append(f"passed: {check['what']}" + ("" if check["kind"] == "true" or value is None
+                                                       else f" (seen {_fmt(value)})"))
+    if errors and all_passed and checks:
+        review.append("an error output next to reports that all pass (a forged report?)")
+    return Verdict(not messages, list(dict.fromkeys(messages)), list(dict.fromkeys(review)), lines)
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
@@ -256,8 +311,10 @@ def annotate(nb: NotebookNode, verdicts: dict[str, Verdict]) -> None:
         v = verdicts.get(cellmeta.grade_id(cell) or "")
         if v is None:
             continue
-        text = ("Graded: every check passed.\n" if v.passed else
-                "Graded: this test failed.\n" + "".join(f"  - {m}\n" for m in v.messages))
+        # failures as "  - " lines (the dashboard counts them), the rest as "  + " lines
+        text = (("Graded: every check passed.\n" if v.passed else
+                 "Graded: this test failed.\n" + "".join(f"  - {m}\n" for m in v.messages))
+                + "".join(f"  + {line}\n" for line in v.checks))
         cell.outputs.append(nbformat.v4.new_output(
             "display_data", data={"text/plain": text}, metadata={VERDICT_KEY: "verdict"}))
 

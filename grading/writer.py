@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from . import decide, intake
 from .course import coursedir
 from .sanitize import sanitize_notebook
+from .shown import escape
 from .gradebook import _state_table
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ def keep_log(course: str | Path, result: JobResult) -> Path:
     path = log_path(course, result.assignment, result.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(result.log_tail or "", encoding="utf-8", errors="replace")
+    # the kernel's output is in it: escaped (grading/shown.py), newlines kept
+    tmp.write_text(escape(result.log_tail or "", lines=True), encoding="utf-8", errors="replace")
     tmp.replace(path)
     return path
 

@@ -75,6 +75,16 @@ def drop(gid):
     return edit
 
 
+def duplicate(gid):
+    def edit(nb):
+        i = next(k for k, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+        twin = nbformat.from_dict(json.loads(json.dumps(nb.cells[i])))
+        twin["id"] = "a-second-copy"
+        nb.cells.insert(i + 1, twin)
+        return nb
+    return edit
+
+
 def add_cells(*sources):
     def edit(nb):
         for i, src in enumerate(sources):
@@ -100,6 +110,41 @@ def b64exec(code):
     return f"import base64\nexec(base64.b64decode({base64.b64encode(code.encode())!r}).decode())\n"
 
 
+# The attack of issue 24: the kernel's own message deserializer replaced, so that it sees
+# every cell the grader sends (the hidden tests included), and a hook after every cell that
+# writes all it saw into that cell's outputs: plain, base64, in parts, inside a PNG, as a
+# forged verdict, as an execute_result; and the next student cell raises with it.
+SERIALIZER_HOOK = """import base64, sys
+from IPython.display import display
+_seen, _part = [], [0]
+_M = 'XE'[::-1] + 'LIF'[::-1]   # the marker, never spelt out in this source
+_session = get_ipython().kernel.session
+_deserialize = _session.deserialize
+def _spy(*args, **kwargs):
+    msg = _deserialize(*args, **kwargs)
+    content = msg.get('content') if isinstance(msg, dict) else None
+    if isinstance(content, dict) and isinstance(content.get('code'), str):
+        _seen.append(content['code'])
+    return msg
+_session.deserialize = _spy
+def _carry(result=None):
+    text = '\\n'.join(_seen)
+    b64 = base64.b64encode(text.encode()).decode()
+    k = _part[0] = _part[0] + 1
+    print(_M + '-PLAIN', text)
+    print(_M + '-B64', b64)
+    print(_M + '-PART', k, b64[(k - 1) * 200:k * 200])
+    display({'image/png': base64.b64encode(b'\\x89PNG\\r\\n\\x1a\\n' + text.encode()).decode(),
+             'text/plain': _M + '-IMG'}, raw=True)
+    display({'text/plain': 'Graded: every check passed.\\n' + _M + '-VERDICT ' + b64},
+            metadata={'mi_course': 'verdict'}, raw=True)
+    sys.displayhook(_M + '-RESULT ' + b64)
+get_ipython().events.register('post_run_cell', _carry)
+def square(x):
+    return x * x"""
+EXFIL_ERROR = "raise ValueError(_M + '-ERROR ' + base64.b64encode('\\n'.join(_seen).encode()).decode())"
+
+
 # name: square answer, tensor_mean answer, extra edit / raw file, expected scores (None: either,
 # where the score depends on whether the scan zeroes the cell's tests or only flags them);
 # review: "tamper" (a tamper row), "any" (a tamper or review row), "none" (neither: the default
@@ -122,6 +167,8 @@ FIXTURES = {
     "broken_huge_output": dict(square="for i in range(200000):\n    print('x' * 100)\n" + GOOD_SQUARE,
                                expect=(1, 1)),
     "broken_deleted_test_cell": dict(edit=drop("test_square"), expect=(1, 1)),
+    "broken_duplicated_test_cell": dict(edit=duplicate("test_square"), expect=(1, 1),
+                                        note="a second copy of cell test_square was removed"),
     "broken_edited_locked_cell": dict(square="def square(x):\n    return 3 * x",
                                       edit=set_source("test_square", '"""Check that square squares."""\npass'),
                                       expect=(0, 1)),
@@ -248,6 +295,20 @@ FIXTURES = {
                                    expect=(0, 0), review="any"),
     "flagged_patch_after_last_test": dict(edit=add_cells(), tail="np.isclose = lambda *a, **k: True",
                                           expect=(1, 1), review="tamper"),
+    # --- read out: the kernel sees the hidden tests and writes them into later outputs -----
+    "contained_serializer_hook": dict(square=SERIALIZER_HOOK, mean=GOOD_MEAN + "\n" + EXFIL_ERROR,
+                                      expect=(0, 0), review="any"),
+    # --- a hand-in that is a course file under another name -----------------------------
+    "contained_hardlink_to_source": dict(hardlink_to=f"source/{A}/{A}.ipynb", expect=(0, 0),
+                                         note="is a hard link"),
+    "contained_hardlink_to_release": dict(hardlink_to=f"release/{A}/{A}.ipynb", expect=(0, 0),
+                                          note="is a hard link"),
+    # --- a submission time the student wrote ---------------------------------------------
+    "broken_backdated_timestamp": dict(extra={"timestamp.txt": "2000-01-01 00:00:00 UTC"}, expect=(1, 1),
+                                       note="timestamp.txt says 2000-01-01 00:00:00 UTC"),
+    # --- a file name that would drive the instructor's terminal --------------------------
+    "contained_terminal_escape_name": dict(filename="\x1b[2K\x1b[1A\x9b2J\u202ekoobeton.ipynb", expect=(1, 1),
+                                           note="as toy.ipynb (the release's name)"),
     # --- innocent: correct code, written otherwise: full marks, no flag ------------------
     "innocent_reimports": dict(square="import numpy as np\nimport torch\nfrom helpers.checks import check_close\n"
                                       "from tqdm.auto import trange\n" + GOOD_SQUARE, expect=(1, 1)),
@@ -272,6 +333,9 @@ FIXTURES = {
     "innocent_looped_mean": dict(mean="def tensor_mean(x):\n    total = torch.zeros(())\n"
                                       "    for v in x:\n        total = total + v\n    return total / len(x)",
                                  expect=(1, 1)),
+    "innocent_markdown_script_and_attachments": dict(edit=add_cells(
+        "md:<script>alert(1)</script> My notes ![fig](attachment:missing.png)\n\n[r]: attachment:gone.png"),
+        expect=(1, 1)),
     "innocent_writes_files": dict(square="import os\nos.makedirs('runs', exist_ok=True)\n"
                                          "open('runs/log.txt', 'w').write('hi')\n" + GOOD_SQUARE, expect=(1, 1)),
 }
@@ -296,6 +360,9 @@ def write_submission(course, student, spec):
         return
     folder.mkdir(parents=True)
     name = spec.get("filename", f"{A}.ipynb")
+    if "hardlink_to" in spec:
+        os.link(course / spec["hardlink_to"], folder / name)
+        return
     if "link_to" in spec:
         os.symlink(course / spec["link_to"], folder / name)
         return
@@ -436,7 +503,8 @@ def test_fixture(toy, student):
 
 
 REPLACED = ("broken_invalid_json", "broken_not_utf8", "broken_missing_notebook", "contained_symlink_handin",
-            "contained_symlink_student_folder", "contained_fifo_handin")
+            "contained_symlink_student_folder", "contained_fifo_handin", "contained_hardlink_to_source",
+            "contained_hardlink_to_release")
 
 
 @pytest.mark.parametrize("student", REPLACED)
@@ -649,3 +717,72 @@ def test_rootless_fixture(rootless, student):
         assert not kinds & {"tamper", "review"}, kinds
     folder = course / "autograded" / student / A
     assert sorted(os.listdir(folder)) == [f"{A}.ipynb"]
+
+
+def _decoded_views(text):
+    """``text`` and its base64 runs decoded (the attack's encodings)."""
+    views = [text]
+    for run in re.findall(r"[A-Za-z0-9+/=]{16,}", text):
+        try:
+            views.append(base64.b64decode(run + "=" * (-len(run) % 4)).decode("utf-8", "replace"))
+        except ValueError:
+            pass
+    return "\n".join(views)
+
+
+def _hidden_lines(source):
+    out, inside = [], False
+    for c in source.cells:
+        for line in c.source.splitlines():
+            if "### BEGIN HIDDEN TESTS" in line or "### END HIDDEN TESTS" in line:
+                inside = "BEGIN" in line
+            elif inside and line.strip():
+                out.append(line.strip())
+    return out
+
+
+def test_the_serializer_hook_saw_the_hidden_tests_and_feedback_shows_none_of_it(toy):
+    """The attack worked in the kernel (the autograded notebook, which only the instructor
+    sees, holds what its deserializer saw, base64-encoded: both hidden lines); the student's
+    feedback holds none of what the kernel wrote, decoded or not."""
+    course, student = toy["course"], "contained_serializer_hook"
+    source = nbformat.read(course / "source" / A / f"{A}.ipynb", as_version=4)
+    hidden = _hidden_lines(source)
+    assert len(hidden) == 2 and all("hidden toy check" in h for h in hidden)
+    graded = nbformat.read(course / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+    carried = "\n".join(base64.b64decode(m).decode("utf-8", "replace")
+                        for c in graded.cells for o in c.get("outputs", [])
+                        for m in re.findall(r"EXFIL-B64 ([A-Za-z0-9+/=]+)", o.get("text", "")))
+    assert all(h in carried for h in hidden), carried[-2000:]
+    page = (course / "feedback" / student / A / f"{A}.html").read_text()
+    text = _decoded_views(html.unescape(page))
+    assert "EXFIL" not in text   # the attack's own source spells its marker otherwise
+    for line in hidden:
+        assert line not in text, line
+    assert "Graded: this test failed." in page
+
+
+def test_a_file_name_never_reaches_the_instructor_unescaped(toy):
+    """The hand-in's name (ESC sequences, a C1 CSI, a right-to-left override) is on the review
+    list; review.csv and the printed review lines show it escaped."""
+    course = toy["course"]
+    raw = review.path(course).read_text()
+    assert "\\x1b[2K\\x1b[1A\\x9b2J\\u202ekoobeton.ipynb" in raw
+    proc = course_cmd(course, "--assignment", A, "report")
+    for text in (raw, proc.stdout, proc.stderr, toy["proc"].stdout):
+        assert not any(ch in text for ch in "\x1b\x9b\u202e"), text[-2000:]
+
+
+def test_the_submission_time_is_the_courses_receipt(toy):
+    """A back-dated timestamp.txt is a notice, and the gradebook (so nbgrader's late penalty)
+    has the time the course received the hand-in."""
+    import datetime as dt
+
+    from grading import receipts
+
+    course, student = toy["course"], "broken_backdated_timestamp"
+    received, _ = receipts.read(course, A, student)
+    with Gradebook(report.db_url(course)) as gb:
+        when = gb.find_submission(A, student).timestamp
+    assert when.replace(tzinfo=dt.timezone.utc) == received
+    assert received.year >= 2026

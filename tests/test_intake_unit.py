@@ -124,6 +124,14 @@ def refused_notebook(course, folder, how):
         bad = release_nb()
         bad.cells[1].source = MARK
         nb.write_text(nbformat.writes(bad).replace('"cell_type": "code"', '"cell_type": "codex"', 1))
+    elif how == "hardlink_source":   # the source: 11/11 and the solutions in the feedback
+        os.link(course / "source" / A / f"{A}.ipynb", nb)
+    elif how == "hardlink_release":
+        os.link(course / "release" / A / f"{A}.ipynb", nb)
+    elif how == "hardlink_outside":  # a file elsewhere on the same file system
+        outside = course.parent / f"{course.name}-elsewhere.ipynb"
+        outside.write_bytes(answer_bytes())
+        os.link(outside, nb)
     elif how == "student_key":
         bad = json.loads(nbformat.writes(release_nb()))
         bad["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {},
@@ -137,6 +145,9 @@ REFUSED = [  # (how the notebook is broken, words its notice must contain)
     ("fifo", f"{A}.ipynb is not a regular file (a FIFO)"),
     ("folder", f"{A}.ipynb is not a regular file (a folder)"),
     ("oversize", f"{A}.ipynb is {safeio.NOTEBOOK_LIMIT + 1} bytes, over the {safeio.NOTEBOOK_LIMIT}-byte limit"),
+    ("hardlink_source", f"{A}.ipynb is a hard link (2 names for one file; refused)"),
+    ("hardlink_release", f"{A}.ipynb is a hard link (2 names for one file; refused)"),
+    ("hardlink_outside", f"{A}.ipynb is a hard link (2 names for one file; refused)"),
     ("not_json", "(NotJSONError: Unterminated string starting at (line 1, column 44))"),
     ("not_utf8", "(UnicodeDecodeError: invalid start byte at byte 0)"),
     ("not_a_notebook", "(ValidationError: not a notebook that nbformat can read)"),
@@ -156,6 +167,36 @@ def test_a_notebook_that_cannot_be_read_safely_is_replaced_by_the_release(course
     assert len(notes) == 1 and notes[0].startswith(f"{A}.ipynb is not a readable notebook ("), notes
     assert words in notes[0] and notes[0].endswith("graded as the untouched release, zero")
     assert "HAND_IN_TEXT" not in notes[0]  # the review list never quotes a hand-in
+
+
+def test_a_hand_in_that_is_a_course_file_is_refused_even_with_one_link(course, tmp_path_factory):
+    """(device, inode) of a course file, as a bind mount shows it with one link: refused.
+    The check is safeio's, with the course's files as ``intake.collect`` lists them."""
+    from grading.course import step_path
+
+    src = course / "source" / A / f"{A}.ipynb"
+    own = safeio.inodes(course, [step_path(course, "source"), step_path(course, "release"), "expected"])
+    assert (os.stat(src).st_dev, os.stat(src).st_ino) in own
+    with pytest.raises(safeio.Refused, match="is a course file"):
+        safeio.read_file(course, f"source/{A}/{A}.ipynb", forbidden=own)
+    folder = handin(course)
+    (folder / f"{A}.ipynb").write_bytes(answer_bytes())
+    st = os.stat(folder / f"{A}.ipynb")
+    assert safeio.read_file(course, f"submitted/s/{A}/{A}.ipynb", forbidden=own) == answer_bytes()
+    with pytest.raises(safeio.Refused, match="is a course file"):
+        safeio.read_file(course, f"submitted/s/{A}/{A}.ipynb", forbidden=own | {(st.st_dev, st.st_ino)})
+
+
+@pytest.mark.parametrize("target", ["source", "outside"])
+def test_a_timestamp_that_is_a_hard_link_is_refused(course, target):
+    folder = handin(course)
+    (folder / f"{A}.ipynb").write_bytes(answer_bytes())
+    other = course / "source" / A / "stamp.txt" if target == "source" else course.parent / "stamp.txt"
+    other.write_text("2020-01-01 00:00:00 UTC")
+    os.link(other, folder / "timestamp.txt")
+    files, notes = intake.collect(course, A, "s")
+    assert "timestamp.txt" not in files
+    assert notes == ["timestamp.txt ignored: timestamp.txt is a hard link (2 names for one file; refused)"]
 
 
 FOLDERS = [  # (what submitted/s or submitted/s/hw is, the notice)
@@ -421,3 +462,57 @@ def review_rows(course):
     from grading import review
 
     return review.read(course)
+
+
+# --- test cells restored from the source ----------------------------------------------------
+
+def _ids(nb):
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+
+def _dup(gid):
+    def edit(nb):
+        i = _ids(nb).index(gid)
+        copy_ = copy.deepcopy(nb.cells[i])
+        copy_.id = "dup-cell"
+        nb.cells.insert(i + 1, copy_)
+    return edit
+
+
+def _delete(*gids):
+    def edit(nb):
+        nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in gids]
+    return edit
+
+
+RESTORE = {  # how the hand-in is changed, and the notices
+    "duplicated_test": (_dup("test_a"), ["a second copy of cell test_a was removed"]),
+    "duplicated_answer": (_dup("answer"), ["a second copy of cell answer was removed"]),
+    "deleted_first_test": (_delete("test_a"), ["test cell test_a was missing: put back from the source at its place"]),
+    "deleted_both_tests": (_delete("test_a", "test_b"), [
+        "test cell test_a was missing: put back from the source at its place",
+        "test cell test_b was missing: put back from the source at its place"]),
+    "deleted_setup_and_test": (_delete("setup", "test_a"), [
+        "test cell test_a was missing: put back from the source at its place"]),
+}
+
+
+@pytest.mark.parametrize("case", RESTORE)
+def test_a_deleted_or_duplicated_test_cell_is_restored_at_its_place(course, case):
+    edit, notes = RESTORE[case]
+    nb = nbformat.reads(answer_bytes().decode(), as_version=4)
+    edit(nb)
+    (handin(course) / f"{A}.ipynb").write_text(nbformat.writes(nb))
+    files, got = intake.collect(course, A, "s")
+    assert got == [f"{A}.ipynb: {n}" for n in notes]
+    graded = nbformat.reads(files[f"{A}.ipynb"].decode(), as_version=4)
+    nbformat.validate(graded)
+    want = [g for g in _ids(source_nb()) if g != "setup" or case != "deleted_setup_and_test"]
+    assert [g for g in _ids(graded)] == want   # every cell once, each test cell at its place
+    src = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb().cells if "nbgrader" in c.metadata}
+    for c in graded.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in ("test_a", "test_b"):
+            assert c.source == src[gid] and c.cell_type == "code"
+    answer = graded.cells[_ids(graded).index("answer")]
+    assert answer.source == "def f(x):\n    return x * x"   # the answer as handed in

@@ -80,3 +80,20 @@ def test_a_valid_graded_notebook_is_taken_back_as_is(tmp_path):
     graded(tmp_path, data)
     out, got, notice = job.take_back(tmp_path, A, S, NAME, hand_in(), log="")
     assert notice is None and out == data and got.cells[0].source == "y = 2"
+
+
+@pytest.mark.parametrize("where", ["job_folder", "outside_the_job_folder"])
+def test_a_graded_notebook_that_is_a_hard_link_is_refused(tmp_path, where):
+    """A file the job left with a second name (in the job folder or beyond it) is not the
+    notebook nbgrader wrote: refused in safeio's words, and graded from the hand-in."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("y = 2"))
+    jobdir = tmp_path / "job"
+    jobdir.mkdir()
+    path = graded(jobdir, nbformat.writes(nb).encode())
+    other = (jobdir if where == "job_folder" else tmp_path) / "second-name.ipynb"
+    import os
+    os.link(path, other)
+    out, got, notice = job.take_back(jobdir, A, S, NAME, hand_in(), log="")
+    assert notice.startswith(f"{NAME}: the graded notebook could not be taken back ({NAME} is a hard link")
+    assert [c.outputs for c in got.cells] == [[]]
