@@ -45,7 +45,7 @@ from . import dispatch, intake, job as job_mod, review, safeio, verdicts
 from .accounting import cpu_seconds
 from .course import coursedir, step_path  # coursedir re-exported: tests and tools ask scale for it
 from .errors import GradingError
-from .gradebook import STATE_TABLE, submission_scores, template_gradebook  # noqa: F401
+from .gradebook import STATE_TABLE, released, submission_scores, template_gradebook  # noqa: F401
 from .writer import Writer
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
     draws its bar on a terminal (grading/console.py).
     """
     course = Path(course).resolve()
-    t0, cpu0 = time.time(), cpu_seconds()
+    t0, cpu0 = time.time(), cpu_seconds(children=False)
     summary = Summary()
     refused: list[str] = []
     todo = find_submissions(course, list(assignments), refused)
@@ -188,6 +188,11 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
             log.info("%s: no submissions", a)
     if not todo:
         return summary
+    known = released(db_url or coursedir(course).db_url)
+    unreleased = sorted({a for a, _ in todo} - known)
+    if unreleased:  # before anything is written: no gradebook, no lock file, no log
+        raise GradingError(f"{', '.join(unreleased)} has hand-ins but is not released (not in the "
+                           f"gradebook): run `course release --assignment {unreleased[0]}` first")
     if sandbox:
         from .sandbox import check_environment
 
@@ -240,9 +245,8 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
                         summary.job_wall_s.append(result.wall_s or 0.0)
                         if review:
                             summary.flagged.append((a, s, review))
-                # The CPU time a job reports: on a Dask worker all of it; here only what
-                # this process's RUSAGE_CHILDREN misses (the sandboxed kernels).
-                summary.cpu_s += (result.cpu_s if scheduler else result.uncounted_cpu_s) or 0.0
+                # every job measures its own processes, here or on a Dask worker (grading/job.py)
+                summary.cpu_s += result.cpu_s or 0.0
                 if not result.ok:
                     writer.failed(a, s, digests[a, s], result.error, result, stamp)
                     summary.failed.append((a, s, result.error))
@@ -262,7 +266,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    summary.cpu_s += cpu_seconds() - cpu0  # this process (the writer) and its children
+    summary.cpu_s += cpu_seconds(children=False) - cpu0  # this process (the writer); the jobs: above
     for line in summary.lines():
         log.info("%s", line)
     return summary
