@@ -54,11 +54,6 @@ class Data:
 
 # --- reading what grading left ----------------------------------------------------------------
 
-def _is_test_cell(cell: dict[str, Any]) -> bool:
-    return (cell.get("cell_type") == "code" and cells.is_grade(cell) and not cells.is_solution(cell)
-            and cells.grade_id(cell) is not None)
-
-
 def cell_failure_messages(cell: dict[str, Any]) -> list[str]:
     """The failure messages of one graded test cell: its error outputs and the lines of the
     grader's verdict note (each message once)."""
@@ -84,7 +79,7 @@ def failure_messages(notebooks: Iterable[dict[str, Any]]) -> dict[str, list[tupl
     example: dict[tuple[str, str], str] = {}
     for nb in notebooks:
         for cell in nb.get("cells", []):
-            if not _is_test_cell(cell):
+            if not cells.is_test_cell(cell) or cells.grade_id(cell) is None:
                 continue
             gid = cells.grade_id(cell) or ""
             for msg in set(cell_failure_messages(cell)):

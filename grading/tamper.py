@@ -58,9 +58,6 @@ from .tamper_scan import scan_cell
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-MARK = "[tamper check]"
-
-
 def scan_source(source: str, ctx: Context) -> list[str]:
     """Every reason one cell's code may tamper with or reach the tests ([] if none)."""
     zero, review = scan_cell(source, ctx)

@@ -35,7 +35,7 @@ def test_outside_a_course_it_says_so(tmp_path):
 # --- Argument parsing only (nothing graded) ----------------------------------------------
 import pytest  # noqa: E402
 
-from grading import cli, cli_parse, cli_results, nbg  # noqa: E402
+from grading import cli, cli_parse, nbg  # noqa: E402
 
 
 @pytest.mark.fast
@@ -110,7 +110,7 @@ def test_feedback_jobs_skip_extra_and_odd_notebooks(tmp_path):
     (tmp_path / "autograded/ann/01_dv/01_dv.ipynb").write_text("{}")
     (tmp_path / "autograded/ann/01_dv/scratch.ipynb").write_text("{}")  # unknown extra notebook
     (tmp_path / "autograded/bob/01_dv/01_dv.ipynb").symlink_to(tmp_path / "source/01_dv/01_dv.ipynb")
-    jobs, notices = cli_results.feedback_jobs(tmp_path, "01_dv")
+    jobs, notices = nbg.feedback_jobs(tmp_path, "01_dv")
     assert jobs == [("ann", "01_dv")]
     assert any("scratch.ipynb" in n for n in notices)
     assert any(n.startswith("bob:") and "not a regular file" in n for n in notices)

@@ -1,6 +1,6 @@
 """The grading package imports only downwards: no cycle, function-local imports included.
 
-The layers (../shared/STYLE.md, "The grading package"), lowest first.  A
+The layers (docs/grading-package.md, "The layers"), lowest first.  A
 module may import modules of its own layer or below, never above; and no
 set of modules may import each other in a circle.
 """
