@@ -5,11 +5,13 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import Collection
 
 from . import build as build_mod
 from . import examples, nbg, review, scale, serial, verdicts
 from .cli_parse import _assignments
 from .errors import CourseError
+from .findings import line
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
 
 
@@ -85,18 +87,23 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     except CourseError as e:
         print(f"course autograde: {e}", file=sys.stderr)
         return 2
+    shown = {(a, s) for a, s in summary.graded}   # their findings are in the summary above
     for a in _assignments(args):
-        _print_review(course, a)
+        _print_review(course, a, leave_out=shown, title="from earlier runs")
     if summary.interrupted:
         return 130
     return 1 if summary.failed else 0
 
 
-def _print_review(course: Path, assignment: str) -> None:
-    text = review.render(course, assignment)
-    if text:
-        print(f"{assignment}: review list ({review.path(course).name}; REVIEW = tampering, tests zeroed):")
-        print(text)
+def _print_review(course: Path, assignment: str, leave_out: Collection[tuple[str, str]] = (),
+                  title: str = "") -> None:
+    """The review list of an assignment, a line per finding (grading/findings.py), but for
+    the submissions in ``leave_out`` ((assignment, student))."""
+    found = [f for f in review.findings(course, assignment) if (f.assignment, f.student) not in leave_out]
+    if found:
+        print(f"{assignment}: review list{', ' + title if title else ''} ({review.path(course).name}; "
+              "REVIEW = tampering, tests zeroed; LOOK = code that reaches the grader's internals):")
+        print("\n".join(line(f) for f in found))
 
 
 def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:

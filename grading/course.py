@@ -74,7 +74,7 @@ def known_assignments(course: str | Path, cd: CourseDirectory | None = None) -> 
 def check_assignments(course: str | Path, wanted: Sequence[str], cd: CourseDirectory | None = None) -> None:
     """CourseError unless every assignment of ``wanted`` is one of the course's (the message
     lists the known ones; a name from the command line is shown with control characters as ?)."""
-    from .review import printable
+    from .findings import printable
 
     known = known_assignments(course, cd)
     unknown = [a for a in wanted if a not in known]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 from . import intake, safeio, sandbox as sandbox_mod
 from .accounting import TreeCPU, rusage_seconds
+from .findings import Finding
 
 LOG_TAIL = 64 << 10      # bytes of a job's output kept (a kernel may print without end)
 _UIDS = itertools.count()
@@ -57,7 +58,7 @@ class JobResult:
     ok: bool = False
     error: str | None = None
     notebooks: dict[str, bytes] = field(default_factory=dict)     # {name.ipynb: bytes}
-    review_rows: list[dict[str, str]] = field(default_factory=list)   # grading/intake.findings
+    findings: list[Finding] = field(default_factory=list)   # grading/intake.findings
     host: str = ""
     wall_s: float = 0.0
     cpu_s: float | None = None                          # CPU time of nbgrader and its kernel
@@ -266,7 +267,7 @@ def grade_job(common: dict, assignment: str, student: str, files: dict) -> JobRe
             result.notebooks[name] = data
             graded[name] = nb
         sources = {n: nbformat.reads(common["source"][n].decode("utf-8"), as_version=4) for n in names}
-        result.review_rows = intake.findings(sources, graded, notices)
+        result.findings = intake.findings(sources, graded, notices)
         result.ok = True
         return result
     except Exception as exc:  # a broken job must not take the others with it

@@ -1,13 +1,13 @@
 """The instructor's review list, ``review.csv`` at the course root.
 
-One row per finding: ``assignment, student, notebook, kind, tests, reason``.  ``kind``
-is ``tamper`` (tampering was detected: the tests named were zeroed; an
-instructor must look), ``review`` (code that reaches the grader's internals,
-such as IPython's input history or the checker's frames: nothing is zeroed,
-an instructor should look) or ``notice`` (a broken submission graded
-anyway: what happened).  ``notebook`` names the notebook a row is about.  Each
-autograde of a student replaces that student's rows for the assignment.
-Writers in parallel processes take a file lock.
+One row per finding (grading/findings.py, which also shows them): ``assignment,
+student, notebook, kind, tests, reason``.  ``kind`` is ``tamper`` (tampering was
+detected: the tests named were zeroed; an instructor must look), ``review``
+(code that reaches the grader's internals, such as IPython's input history or
+the checker's frames: nothing is zeroed, an instructor should look) or
+``notice`` (a broken submission graded anyway: what happened).  ``notebook``
+names the notebook a row is about.  Each autograde of a student replaces that
+student's rows for the assignment.  Writers in parallel processes take a file lock.
 """
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ import fcntl
 import io
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Iterator, Sequence
+
+from .findings import Finding, line, merge, printable  # noqa: F401  (printable: for the CLI)
 
 FIELDS = ["assignment", "student", "notebook", "kind", "tests", "reason"]
 
@@ -44,16 +46,20 @@ def read(course: str | Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def findings(course: str | Path, assignment: str | None = None) -> list[Finding]:
+    """The review list's findings (of one assignment), each said once."""
+    return merge(Finding.from_row(r) for r in read(course)
+                 if assignment is None or r.get("assignment") == assignment)
+
+
 def replace(course: str | Path, assignment: str, student: str,
-            rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
-    """Replace a student's rows for an assignment; return their previous rows."""
+            found: Sequence[Finding]) -> list[Finding]:
+    """Replace a student's findings for an assignment; return their previous ones."""
     with _locked(course):
         old = read(course)
-        mine = [r for r in old if r["assignment"] == assignment and r["student"] == student]
+        mine = [Finding.from_row(r) for r in old if r["assignment"] == assignment and r["student"] == student]
         keep = [r for r in old if not (r["assignment"] == assignment and r["student"] == student)]
-        keep += [dict(assignment=assignment, student=student,
-                      **{k: r.get(k, "") for k in FIELDS if k not in ("assignment", "student")})
-                 for r in rows]
+        keep += [f.about(assignment, student).row() for f in merge(found)]
         buf = io.StringIO()
         w = csv.DictWriter(buf, FIELDS, restval="", extrasaction="ignore")
         w.writeheader()
@@ -64,20 +70,6 @@ def replace(course: str | Path, assignment: str, student: str,
         return mine
 
 
-def printable(text: str) -> str:
-    """``text`` with control characters (a student's file name can hold terminal escapes) shown as ?."""
-    return "".join(ch if ch.isprintable() or ch == " " else "?" for ch in text)
-
-
 def render(course: str | Path, assignment: str | None = None) -> str:
-    """The review list as text ('' when it is empty)."""
-    rows = [r for r in read(course) if assignment is None or r["assignment"] == assignment]
-    if not rows:
-        return ""
-    out = []
-    for r in rows:
-        tag = {"tamper": "REVIEW", "review": "LOOK  "}.get(r["kind"], "note  ")
-        tests = f" [zeroed: {r['tests']}]" if r["tests"] else ""
-        where = f" ({r['notebook']})" if r.get("notebook") else ""
-        out.append(printable(f"  {tag} {r['assignment']}/{r['student']}{where}{tests}: {r['reason']}"))
-    return "\n".join(out)
+    """The review list as text, a line per finding (grading/findings.py; '' when it is empty)."""
+    return "\n".join(line(f) for f in findings(course, assignment))

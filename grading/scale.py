@@ -45,6 +45,7 @@ from . import dispatch, intake, job as job_mod, review, safeio, verdicts
 from .accounting import cpu_seconds
 from .course import coursedir, step_path  # coursedir re-exported: tests and tools ask scale for it
 from .errors import GradingError
+from .findings import Finding, line
 from .gradebook import STATE_TABLE, released, submission_scores, template_gradebook  # noqa: F401
 from .writer import Writer
 
@@ -66,7 +67,7 @@ def _digest(*trees: Mapping[str, bytes]) -> str:
 class Summary:
     graded: list[tuple[str, str]] = field(default_factory=list)              # (assignment, student)
     failed: list[tuple[str, str, str | None]] = field(default_factory=list)  # (assignment, student, error)
-    flagged: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (assignment, student, reasons)
+    flagged: list[tuple[str, str, list[Finding]]] = field(default_factory=list)  # (assignment, student, findings)
     skipped: list[tuple[str, str]] = field(default_factory=list)             # (assignment, student)
     wall_s: float = 0.0
     cpu_s: float = 0.0
@@ -82,8 +83,8 @@ class Summary:
                + (f", {self.cpu_s / n:.1f} CPU-s per graded submission" if n else "")]
         for a, s, err in self.failed:
             out.append(f"  FAILED  {s}/{a}: {job_mod.gist(err)}")
-        for a, s, reasons in self.flagged:
-            out.append(f"  REVIEW  {s}/{a}: {'; '.join(reasons)}")
+        for _, _, found in self.flagged:
+            out += [line(f) for f in found]   # grading/findings.py: as every screen shows them
         if self.failed or self.interrupted:
             out.append("run the same command again to grade what failed or was not reached")
         return out
