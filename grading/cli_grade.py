@@ -67,12 +67,13 @@ def cmd_examples(args: argparse.Namespace) -> None:
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     course = Path(args.course)
+    chosen = _assignments(args)   # checked once: an unknown one is an error before anything
     sandbox = not getattr(args, "no_sandbox_i_trust_these_submissions", False)
     if not sandbox:
         print("WARNING: grading WITHOUT the sandbox: student code runs as you, with access to "
               "the hidden tests, the gradebook and other students' work.", file=sys.stderr)
     if getattr(args, "submissions", None):
-        _collect(Path(args.submissions), course, _assignments(args))
+        _collect(Path(args.submissions), course, chosen)
     if sandbox:
         try:
             sandbox_tools()  # before anything is graded: a clear error without bwrap
@@ -80,7 +81,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
             print(f"course autograde: {exc}", file=sys.stderr)
             return 2
     try:
-        summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
+        summary = scale.grade(course, chosen, jobs=getattr(args, "jobs", None),
                               scheduler=getattr(args, "scheduler", None),
                               db_url=getattr(args, "db", None), force=getattr(args, "force", False),
                               sandbox=sandbox, timeout=getattr(args, "timeout", None))
@@ -88,7 +89,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         print(f"course autograde: {e}", file=sys.stderr)
         return 2
     shown = {(a, s) for a, s in summary.graded}   # their findings are in the summary above
-    for a in _assignments(args):
+    for a in chosen:
         _print_review(course, a, leave_out=shown, title="from earlier runs")
     if summary.interrupted:
         return 130

@@ -39,7 +39,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterator, Mapping, Sequence
 
 from . import dispatch, intake, job as job_mod, review, safeio, verdicts
 from .accounting import cpu_seconds
@@ -48,6 +48,9 @@ from .errors import GradingError
 from .findings import Finding, line
 from .gradebook import STATE_TABLE, released, submission_scores, template_gradebook  # noqa: F401
 from .writer import Writer
+
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +94,14 @@ class Summary:
 
 
 def find_submissions(course: str | Path, assignments: Sequence[str],
-                     refused: list[str] | None = None) -> list[tuple[str, str]]:
+                     refused: list[str] | None = None,
+                     cd: CourseDirectory | None = None) -> list[tuple[str, str]]:
     """(assignment, student) of every hand-in folder ``submitted/<student>/<assignment>``,
     listed without following links.  A student folder that is a link is still graded (as
     unreadable, zero, with a notice: grading/intake.py); a name that is not a valid id is
     left out, with a sentence in ``refused``."""
     course = Path(course)
-    cd = coursedir(course)   # the course's paths, relative to it: safeio walks them from the root
+    cd = cd or coursedir(course)   # the course's paths, relative to it: safeio walks them from the root
     submitted = step_path(course, "submitted", cd=cd)
     try:
         students = safeio.list_dir(course, submitted)
@@ -123,11 +127,10 @@ def prepare(course: str | Path, writer: Writer, assignment: str, sandbox: bool =
     """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
     src = course / step_path(course, "source", assignment, cd=writer.cd)
-    from .course import load_config
     from .sandbox import limits
 
     return {"config": (course / "nbgrader_config.py").read_bytes(),
-            "limits": limits(load_config(course)),
+            "limits": limits(writer.cd.config),
             "source": {p.name: p.read_bytes() for p in sorted(src.glob("*.ipynb"))},
             "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment),
             "sandbox": sandbox, "timeout": timeout}
@@ -179,7 +182,8 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
     t0, cpu0 = time.time(), cpu_seconds(children=False)
     summary = Summary()
     refused: list[str] = []
-    todo = find_submissions(course, list(assignments), refused)
+    cd = coursedir(course, db_url)   # the course's configuration, read once for the command
+    todo = find_submissions(course, list(assignments), refused, cd=cd)
     if students is not None:
         todo = [(a, s) for a, s in todo if s in set(students)]
     for line in refused:
@@ -189,7 +193,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
             log.info("%s: no submissions", a)
     if not todo:
         return summary
-    known = released(db_url or coursedir(course).db_url)
+    known = released(cd.db_url)
     unreleased = sorted({a for a, _ in todo} - known)
     if unreleased:  # before anything is written: no gradebook, no lock file, no log
         raise GradingError(f"{', '.join(unreleased)} has hand-ins but is not released (not in the "
@@ -206,7 +210,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
             raise GradingError(str(exc)) from None
 
     with _course_lock(course), _alembic_on_path():
-        writer = Writer(course, db_url)
+        writer = Writer(course, db_url, cd=cd)
         try:
             state = writer.state()
             common, digests, files, notices = {}, {}, {}, {}

@@ -46,12 +46,15 @@ def keep_log(course: str | Path, result: JobResult) -> Path:
 class Writer:
     """The one process that writes to the gradebook and to ``autograded/``."""
 
-    def __init__(self, course: str | Path, db_url: str | None = None) -> None:
+    def __init__(self, course: str | Path, db_url: str | None = None,
+                 cd: CourseDirectory | None = None) -> None:
+        """``cd``: the course's CourseDirectory, with ``db_url`` already applied, where the
+        caller has it (building one reads ``nbgrader_config.py``)."""
         from nbgrader.api import Gradebook
         from sqlalchemy import create_engine
 
         self.course = Path(course).resolve()
-        self.cd = coursedir(self.course, db_url)
+        self.cd = cd if cd is not None else coursedir(self.course, db_url)
         self.db_url = self.cd.db_url
         self.course_id = self.cd.course_id
         with Gradebook(self.db_url, self.course_id):

@@ -487,8 +487,8 @@ def test_dashboard_renders(browser, tmp_path):
     ``<script>alert("pwned")</script><img src=x ...>``; the review list with dave's notice
     and mallory's tamper row shaded pink, one row, its finding again shown as literal
     text; last, purple bars of grading wall time per student (bob longest, 20 s) with a
-    table of wall and CPU seconds.  No dialog opened.  (Described from the page's
-    structure; the screenshot of this version was not looked at.)
+    table of wall and CPU seconds.  No dialog opened.  (The screenshot's top, title to
+    the pass-rate table, looked at for this version; the rest from the page's structure.)
     """
     from test_dashboard import HOSTILE, graded_course
 
