@@ -32,3 +32,8 @@ def is_solution(cell: Mapping[str, Any]) -> bool:
 def is_grade(cell: Mapping[str, Any]) -> bool:
     """A graded cell (nbgrader's ``grade`` flag): a test cell, or a hand-graded answer."""
     return bool(meta(cell).get("grade"))
+
+
+def is_test_cell(cell: Mapping[str, Any]) -> bool:
+    """An autograded test cell: a graded code cell that is not an answer."""
+    return cell.get("cell_type") == "code" and is_grade(cell) and not is_solution(cell)

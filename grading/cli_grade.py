@@ -5,12 +5,14 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import Collection
 
 from . import build as build_mod
 from . import examples, intake, nbg, receipts, review, scale, serial, shown, verdicts
 from .cli_parse import _assignments
 from .console import say
 from .errors import CourseError
+from .findings import line
 from .sandbox import SandboxUnavailable, tools as sandbox_tools
 
 
@@ -66,12 +68,13 @@ def cmd_examples(args: argparse.Namespace) -> None:
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     course = Path(args.course)
+    chosen = _assignments(args)   # checked once: an unknown one is an error before anything
     sandbox = not getattr(args, "no_sandbox_i_trust_these_submissions", False)
     if not sandbox:
         say("WARNING: grading WITHOUT the sandbox: student code runs as you, with access to "
               "the hidden tests, the gradebook and other students' work.", err=True)
     if getattr(args, "submissions", None):
-        _collect(Path(args.submissions), course, _assignments(args))
+        _collect(Path(args.submissions), course, chosen)
     if sandbox:
         try:
             sandbox_tools()  # before anything is graded: a clear error without bwrap
@@ -79,25 +82,30 @@ def cmd_autograde(args: argparse.Namespace) -> int:
             say(f"course autograde: {exc}", err=True)
             return 2
     try:
-        summary = scale.grade(course, _assignments(args), jobs=getattr(args, "jobs", None),
+        summary = scale.grade(course, chosen, jobs=getattr(args, "jobs", None),
                               scheduler=getattr(args, "scheduler", None),
                               db_url=getattr(args, "db", None), force=getattr(args, "force", False),
                               sandbox=sandbox, timeout=getattr(args, "timeout", None))
     except CourseError as e:
         say(f"course autograde: {e}", err=True)
         return 2
-    for a in _assignments(args):
-        _print_review(course, a)
+    shown = {(a, s) for a, s in summary.graded}   # their findings are in the summary above
+    for a in chosen:
+        _print_review(course, a, leave_out=shown, title="from earlier runs")
     if summary.interrupted:
         return 130
     return 1 if summary.failed else 0
 
 
-def _print_review(course: Path, assignment: str) -> None:
-    text = review.render(course, assignment)
-    if text:
-        say(f"{assignment}: review list ({review.path(course).name}; REVIEW = tampering, tests zeroed):")
-        say(text, block=True)   # review.render escapes each line
+def _print_review(course: Path, assignment: str, leave_out: Collection[tuple[str, str]] = (),
+                  title: str = "") -> None:
+    """The review list of an assignment, a line per finding (grading/findings.py), but for
+    the submissions in ``leave_out`` ((assignment, student))."""
+    found = [f for f in review.findings(course, assignment) if (f.assignment, f.student) not in leave_out]
+    if found:
+        say(f"{assignment}: review list{', ' + title if title else ''} ({review.path(course).name}; "
+              "REVIEW = tampering, tests zeroed; LOOK = code that reaches the grader's internals):")
+        say("\n".join(line(f) for f in found), block=True)   # each line escaped (findings.line)
 
 
 def _collect(src: Path, course: Path, assignment_ids: list[str]) -> None:

@@ -40,13 +40,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .course import check_assignments
 from .paths import assignments
 
 # The module's docstring above is the overview that ``course --help`` prints.
 
 
 def _assignments(args: argparse.Namespace) -> list[str]:
-    return [args.assignment] if getattr(args, "assignment", None) else assignments(args.course)
+    """The assignments a command acts on: ``--assignment``, one the course knows (else a
+    CourseError that lists them), or every master ``notebooks/<id>.md``."""
+    if getattr(args, "assignment", None):
+        check_assignments(args.course, [args.assignment])
+        return [args.assignment]
+    return assignments(args.course)
 
 
 COMMANDS = ("build", "release", "record", "examples", "autograde", "feedback", "export", "report", "demo",

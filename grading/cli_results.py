@@ -14,74 +14,18 @@ from .console import say
 from .errors import CourseError, GradebookError
 
 
-def feedback_jobs(course: str | Path, assignment: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """[(student, notebook id)] whose feedback to generate, and [notices] of what is skipped.
-
-    One job per student and notebook of the assignment's source, for the
-    autograded notebooks that are regular files: an extra ``.ipynb`` in an
-    autograded folder (not in the gradebook) is skipped, not fed to nbgrader,
-    where it would stop the whole command.
-    """
-    course = Path(course)
-    names = sorted(p.stem for p in (course / "source" / assignment).glob("*.ipynb"))
-    jobs, notices = [], []
-    for folder in sorted((course / "autograded").glob(f"*/{assignment}")):
-        student = folder.parent.name
-        if folder.is_symlink() or not folder.is_dir():
-            notices.append(f"{student}: autograded/{student}/{assignment} is not a folder, skipped")
-            continue
-        for p in sorted(folder.glob("*.ipynb")):
-            if p.stem not in names:
-                notices.append(f"{student}: {p.name} is not a notebook of {assignment}, skipped")
-        for name in names:
-            p = folder / f"{name}.ipynb"
-            if p.is_symlink() or (p.exists() and not p.is_file()):
-                notices.append(f"{student}: {p.name} is not a regular file, skipped")
-            elif p.is_file():
-                jobs.append((student, name))
-    return jobs, notices
-
-
-def generate_feedback(course: str | Path, assignment: str
-                      ) -> tuple[int, list[tuple[str, str, str]], list[str]]:
-    """Feedback for every autograded notebook of ``assignment``, one nbgrader run per student
-    and notebook: (notebooks done, [(student, notebook, why) that failed], [notices]).
-
-    A student's old feedback file goes first, so that a failed run leaves none
-    (never an older one, scrubbed by older rules).
-    """
-    course = Path(course)
-    jobs, notices = feedback_jobs(course, assignment)
-    done, failed = 0, []
-    for student, name in jobs:
-        html = course / "feedback" / student / assignment / f"{name}.html"
-        html.unlink(missing_ok=True)
-        try:
-            proc = nbg.run(course, "generate_feedback", assignment, "--student", student,
-                           "--notebook", name, "--force", quiet=True, check=False)
-            ok, tail = proc.returncode == 0, proc.stdout
-        except Exception as exc:  # noqa: BLE001  (one job's failure is reported, not fatal)
-            ok, tail = False, f"{type(exc).__name__}: {exc}"
-        if ok and html.is_file():
-            done += 1
-        else:
-            last = [ln for ln in str(tail).strip().splitlines() if ln.strip()][-3:]
-            failed.append((student, name, " | ".join(last) or "no feedback file written"))
-    return done, failed, notices
-
-
 def cmd_feedback(args: argparse.Namespace) -> int:
     """Feedback per student and notebook: one broken submission cannot stop the others.
     Failures are listed at the end; the exit status is 1 if there was any."""
     course = Path(args.course)
     failed = []
     for a in _assignments(args):
-        if not feedback_jobs(course, a)[0]:
-            for n in feedback_jobs(course, a)[1]:
+        if not nbg.feedback_jobs(course, a)[0]:
+            for n in nbg.feedback_jobs(course, a)[1]:
                 say(f"{a}: {n}")
             say(f"{a}: nothing autograded yet, no feedback to generate")
             continue
-        done, bad, notices = generate_feedback(course, a)
+        done, bad, notices = nbg.generate_feedback(course, a)
         for n in notices:
             say(f"{a}: {n}")
         failed += [(a, *f) for f in bad]

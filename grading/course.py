@@ -7,7 +7,7 @@ and paths inside the course come from ``CourseDirectory.format_path``.
 from __future__ import annotations
 
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Sequence
 
 from .errors import CourseError
 
@@ -56,6 +56,32 @@ def step_path(course: str | Path, step: Step, assignment: str = ".", student: st
     except ValueError:
         raise CourseError(f"the course's {step} folder {full} is outside the course {cd.root} "
                           "(CourseDirectory.directory_structure)") from None
+
+
+def known_assignments(course: str | Path, cd: CourseDirectory | None = None) -> list[str]:
+    """The course's assignments: a master ``notebooks/<id>.md`` or a source folder
+    ``source/<id>/`` (as nbgrader finds them), each a valid id, in order."""
+    from .paths import assignments
+    from .safeio import valid_id
+
+    source = Path(course) / step_path(course, "source", cd=cd)
+    found = set(assignments(course))
+    if source.is_dir():
+        found |= {p.name for p in source.iterdir() if p.is_dir() and not p.is_symlink()}
+    return sorted(a for a in found if valid_id(a))
+
+
+def check_assignments(course: str | Path, wanted: Sequence[str], cd: CourseDirectory | None = None) -> None:
+    """CourseError unless every assignment of ``wanted`` is one of the course's (the message
+    lists the known ones; a name from the command line is shown with control characters as ?)."""
+    from .findings import printable
+
+    known = known_assignments(course, cd)
+    unknown = [a for a in wanted if a not in known]
+    if unknown:
+        shown = ", ".join(printable(repr(a)) for a in unknown)
+        raise CourseError(f"no assignment {shown} in this course; its assignments: "
+                          f"{', '.join(known) or 'none (no notebooks/<id>.md, no source/<id>/)'}")
 
 
 def db_url(course: str | Path) -> str:

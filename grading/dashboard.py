@@ -4,16 +4,19 @@
 left in the course:
 
 - the score distribution (totals of the autograded test cells), a histogram;
+- who passed what: a student x test-cell table of passes and fails, the highest
+  total first;
 - the pass rate of each test cell, a bar chart;
 - the most frequent failure messages of each test cell, with the number of
-  students who got each: the error outputs of the autograded notebooks
-  (``ename: evalue``) and the grader's verdict notes (outputs with metadata
-  ``{"mi_course": "verdict"}``, one message per line ``  - ...``).  Numbers are
-  blanked out for grouping, so "estimate 0.12 is far below" and "estimate 0.31
-  is far below" count as one message; the first one seen is shown;
-- the review list with its reasons (``review.csv``, grading/review.py);
-- grading time per submission (the gradebook's ``course_grading_state`` table,
-  grading/scale.py): wall and CPU seconds and the job's status.
+  students who got each: the grader's verdict notes (outputs with metadata
+  ``{"mi_course": "verdict"}``, one message per line ``  - ...``), or where a
+  cell has none, its error outputs (``ename: evalue``): one failure counts once.
+  Numbers are blanked out for grouping, so "estimate 0.12 is far below" and
+  "estimate 0.31 is far below" count as one message; the first one seen is shown;
+- the review list, a row per finding as every screen says it (grading/findings.py);
+- last, operations: grading time per submission (the gradebook's
+  ``course_grading_state`` table, grading/scale.py): wall and CPU seconds (the
+  job's processes, kernel included: grading/job.py) and the job's status.
 
 The page has no scripts and loads nothing: the charts are PNG images from
 matplotlib, embedded as base64.  Everything that comes from a submission or a
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
 from . import cells, report, review
 from .shown import escape
+from .findings import describe
 
 VERDICT_KEY = "mi_course"       # output metadata of the grader's verdict notes (grading/verdicts.py)
 TOP_MESSAGES = 5                # failure messages shown per test cell
@@ -49,31 +53,28 @@ class Data:
     max_scores: dict                                      # {test cell: max points}, notebook order
     scores: dict = field(default_factory=dict)            # {student: {test cell: score}}
     failures: dict = field(default_factory=dict)          # {test cell: [(message, count), ...]}
-    review_rows: list = field(default_factory=list)       # review.csv rows of the assignment
+    findings: list = field(default_factory=list)          # the review list of the assignment (Finding)
     timing: list = field(default_factory=list)            # [(student, status, wall_s, cpu_s)]
 
 
 # --- reading what grading left ----------------------------------------------------------------
 
-def _is_test_cell(cell: dict[str, Any]) -> bool:
-    return (cell.get("cell_type") == "code" and cells.is_grade(cell) and not cells.is_solution(cell)
-            and cells.grade_id(cell) is not None)
-
-
 def cell_failure_messages(cell: dict[str, Any]) -> list[str]:
-    """The failure messages of one graded test cell: its error outputs and the lines of the
-    grader's verdict note (each message once)."""
-    found = []
+    """The failure messages of one graded test cell, each once: the lines of the grader's
+    verdict note, which decides the cell (grading/verdicts.py); only without one, its error
+    outputs.  (A failed check shows both an error in the kernel and the note's line: one
+    failure, counted once.)"""
+    errors, notes = [], []
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             value = str(out.get("evalue", "")).strip().splitlines()
-            found.append(f"{out.get('ename', 'Error')}: {value[0] if value else ''}".strip())
+            errors.append(f"{out.get('ename', 'Error')}: {value[0] if value else ''}".strip())
         elif out.get("metadata", {}).get(VERDICT_KEY) == "verdict":
             text = out.get("data", {}).get("text/plain", "")
             text = "".join(text) if isinstance(text, list) else str(text)
-            found += [ln.strip()[2:].strip() for ln in text.splitlines()
+            notes += [ln.strip()[2:].strip() for ln in text.splitlines()
                       if ln.strip().startswith("- ")]
-    return list(dict.fromkeys(m[:MESSAGE_CHARS] for m in found if m))
+    return list(dict.fromkeys(m[:MESSAGE_CHARS] for m in (notes or errors) if m))
 
 
 def failure_messages(notebooks: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
@@ -85,7 +86,7 @@ def failure_messages(notebooks: Iterable[dict[str, Any]]) -> dict[str, list[tupl
     example: dict[tuple[str, str], str] = {}
     for nb in notebooks:
         for cell in nb.get("cells", []):
-            if not _is_test_cell(cell):
+            if not cells.is_test_cell(cell) or cells.grade_id(cell) is None:
                 continue
             gid = cells.grade_id(cell) or ""
             for msg in set(cell_failure_messages(cell)):
@@ -136,7 +137,7 @@ def collect(course: str | Path, assignment: str) -> Data:
             except ValueError:
                 pass  # an unreadable graded notebook has no messages to show
     data.failures = failure_messages(notebooks)
-    data.review_rows = [r for r in review.read(course) if r.get("assignment") == assignment]
+    data.findings = review.findings(course, assignment)
     data.timing = grading_times(course, assignment)
     return data
 
@@ -202,6 +203,8 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 td.num, th.num { text-align: right; } td.msg { font-family: monospace; white-space: pre-wrap; }
 img.chart { max-width: 100%; } .none { color: #666; font-style: italic; }
 tr.tamper td { background: #fde8e8; } tr.review td { background: #fff4d6; }
+td.pass { background: #dff0d8; color: #2b542c; text-align: center; }
+td.fail { background: #f2dede; color: #a94442; text-align: center; font-weight: bold; }
 """
 
 
@@ -212,6 +215,30 @@ def _e(x: object) -> str:
 def _img(b64: str, alt: str, chart_id: str) -> str:
     return (f'<img class="chart" id="{chart_id}" alt="{_e(alt)}" '
             f'src="data:image/png;base64,{b64}">')
+
+
+def matrix(data: Data, totals: dict[str, float]) -> list[str]:
+    """The student x test-cell table of passes and fails, highest total first (then by
+    student id), with each test cell's count of passes in its last row."""
+    if not data.scores:
+        return ['<p class="none">Nothing graded yet.</p>']
+    tests, max_total = list(data.max_scores), sum(data.max_scores.values())
+    out = ['<table id="matrix"><tr><th>student</th>'
+           + "".join(f'<th class="num">{_e(c)}</th>' for c in tests) + '<th class="num">total</th></tr>']
+    for s in sorted(data.scores, key=lambda s: (-totals[s], s)):
+        row = []
+        for c in tests:
+            got = data.scores[s].get(c, 0.0)
+            ok = got >= data.max_scores[c] - 1e-9
+            row.append(f'<td class="{"pass" if ok else "fail"}" data-cell="{_e(c)}" '
+                       f'title="{_e(c)}: {got:g} of {data.max_scores[c]:g}">{"pass" if ok else "fail"}</td>')
+        out.append(f'<tr data-student="{_e(s)}"><td>{_e(s)}</td>' + "".join(row)
+                   + f'<td class="num">{totals[s]:g}/{max_total:g}</td></tr>')
+    passed = [sum(sc.get(c, 0.0) >= data.max_scores[c] - 1e-9 for sc in data.scores.values()) for c in tests]
+    out.append('<tr class="passed"><th>passed</th>'
+               + "".join(f'<th class="num">{k}/{len(data.scores)}</th>' for k in passed) + "<th></th></tr>")
+    out.append("</table>")
+    return out
 
 
 def render(data: Data) -> str:
@@ -227,7 +254,7 @@ def render(data: Data) -> str:
              f"<title>{_e(a)}: grading dashboard</title><style>{CSS}</style></head><body>",
              f"<h1>{_e(a)}: grading dashboard</h1>",
              f"<p>{n} graded submission{'s' if n != 1 else ''}; {len(cells)} autograded test "
-             f"cells, {max_total:g} points; {len(data.review_rows)} row(s) on the review list.</p>"]
+             f"cells, {max_total:g} points; {len(data.findings)} finding(s) on the review list.</p>"]
 
     parts.append('<h2 id="scores">Score distribution</h2>')
     if n:
@@ -238,6 +265,9 @@ def render(data: Data) -> str:
                      f"zero {sum(t <= 1e-9 for t in totals.values())}.</p>")
     else:
         parts.append('<p class="none">Nothing graded yet.</p>')
+
+    parts.append('<h2 id="matrix-title">Who passed what: students by test cell</h2>')
+    parts += matrix(data, totals)
 
     parts.append('<h2 id="pass-rates">Pass rate per test cell</h2>')
     if n:
@@ -272,18 +302,15 @@ def render(data: Data) -> str:
         parts.append('<p class="none">No failure messages.</p>')
 
     parts.append('<h2 id="review">Review list</h2>')
-    if data.review_rows:
+    if data.findings:
         parts.append("<p>tamper: tampering detected, the tests named were zeroed; review: code "
                      "that reaches the grader's internals, nothing zeroed; notice: a broken "
                      "submission graded anyway.</p>")
-        parts.append('<table id="review-table"><tr><th>student</th><th>notebook</th><th>kind</th>'
-                     '<th>tests zeroed</th><th>reason</th></tr>')
-        for row in data.review_rows:
-            kind = row.get("kind", "")
-            parts.append(f'<tr class="{kind if kind in ("tamper", "review") else "notice"}">'
-                         f"<td>{_e(row.get('student', ''))}</td><td>{_e(row.get('notebook', ''))}</td>"
-                         f"<td>{_e(kind)}</td><td>{_e(row.get('tests', ''))}</td>"
-                         f"<td class=\"msg\">{_e(row.get('reason', ''))}</td></tr>")
+        parts.append('<table id="review-table"><tr><th>student</th><th>kind</th><th>finding</th></tr>')
+        for f in data.findings:
+            parts.append(f'<tr class="{f.kind if f.kind in ("tamper", "review") else "notice"}">'
+                         f"<td>{_e(f.student)}</td><td>{_e(f.kind)}</td>"
+                         f"<td class=\"msg\">{_e(describe(f))}</td></tr>")
         parts.append("</table>")
     else:
         parts.append('<p class="none">The review list is empty.</p>')
@@ -303,15 +330,7 @@ def render(data: Data) -> str:
     else:
         parts.append('<p class="none">No grading times recorded (graded before the course kept them?).</p>')
 
-    parts.append('<h2 id="students">Scores per student</h2>')
-    parts.append('<table id="score-table"><tr><th>student</th>'
-                 + "".join(f'<th class="num">{_e(c)}</th>' for c in cells)
-                 + '<th class="num">total</th></tr>')
-    for s in sorted(data.scores):
-        parts.append(f"<tr><td>{_e(s)}</td>"
-                     + "".join(f'<td class="num">{data.scores[s].get(c, 0.0):g}</td>' for c in cells)
-                     + f'<td class="num">{totals[s]:g}/{max_total:g}</td></tr>')
-    parts.append("</table></body></html>\n")
+    parts.append("</body></html>\n")
     return "\n".join(parts)
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
 from . import cells
-from .verdicts import annotate, decide_notebook, is_test_cell
+from .cells import is_test_cell
+from .verdicts import annotate, decide_notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode

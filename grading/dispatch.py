@@ -25,7 +25,7 @@ Done = Callable[[job_mod.JobResult], None]
 def run_local(jobs: int, run: Run, common: Common, files: Files, done: Done) -> None:
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
-        futures = [pool.submit(grade_job, common[a], a, s, files[a, s], own_process=False)
+        futures = [pool.submit(grade_job, common[a], a, s, files[a, s])
                    for a, s in run]
         for f in as_completed(futures):
             done(f.result())

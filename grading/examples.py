@@ -41,21 +41,17 @@ def solution_text(source: str) -> str:
                      if ln.strip() not in SOLUTION_MARKERS)
 
 
-def grade_id(cell: NotebookNode) -> str | None:
-    return cells.grade_id(cell)
-
-
 def make_submission(source_nb: str | Path, release_nb: str | Path, spec: dict[str, Any]) -> NotebookNode:
     """The notebook a student with this spec would hand in."""
     release = nbformat.read(str(release_nb), as_version=4)
     if spec.get("from") == "release":
         return release
-    answers = {grade_id(c): solution_text(c.source)
+    answers = {cells.grade_id(c): solution_text(c.source)
                for c in nbformat.read(str(source_nb), as_version=4).cells
                if cells.is_solution(c)}
     edits = dict(spec.get("edits", {}))
     for cell in release.cells:
-        gid = grade_id(cell)
+        gid = cells.grade_id(cell)
         if gid not in answers:
             continue
         text = answers[gid]

@@ -55,6 +55,27 @@ def template_gradebook(db_url: str, course_id: str, assignment: str) -> bytes:
         return path.read_bytes()
 
 
+def released(db_url: str) -> set[str]:
+    """The assignments the gradebook knows (``course release`` puts them there), creating
+    nothing: a SQLite gradebook whose file is missing knows none, and stays missing."""
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+            return set()
+        url = url.set(database=f"file:{url.database}?mode=ro", query={"uri": "true"})
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("assignment"):
+            return set()
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT name FROM assignment"))}
+    finally:
+        engine.dispose()
+
+
 def submission_scores(db_url: str, assignment: str, student: str) -> dict[str, dict[str, float | None]]:
     """{notebook: {grade cell: auto_score}} of one submission in a gradebook."""
     from nbgrader.api import Gradebook

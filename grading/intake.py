@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from nbgrader.coursedir import CourseDirectory
 
 from . import cells, review, safeio, tamper
+from .findings import Finding
 from .course import coursedir, step_path
 
 MESSAGES = [  # (pattern in a test or answer cell's error, message for the review list)
@@ -246,49 +247,47 @@ def _messages(nb: NotebookNode) -> list[str]:
 
 
 def findings(source_nbs: Mapping[str, NotebookNode], graded_nbs: Mapping[str, NotebookNode],
-             notices: Iterable[str] = ()) -> list[dict[str, str]]:
-    """The review rows of one graded submission (nothing is stored here).
+             notices: Iterable[str] = ()) -> list[Finding]:
+    """The findings of one graded submission (nothing is stored here).
 
     ``source_nbs``/``graded_nbs``: {notebook name: NotebookNode}.  Tampering that was
     detected zeroes the tests it affects (kind "tamper"); code that reaches internals
     goes on the review list only (kind "review"); breakage is a "notice".
     """
-    rows = [dict(kind="notice", tests="", reason=n, notebook="") for n in notices]
+    rows = [Finding("notice", n) for n in notices]
     for name, nb in graded_nbs.items():
         source = source_nbs[name]
         nb_id = name.removesuffix(".ipynb")
         tests, reasons = tamper.check(source, nb)
         if tests or reasons:
-            rows.append(dict(kind="tamper", tests=" ".join(tests), reason="; ".join(reasons),
-                             notebook=nb_id))
+            rows.append(Finding("tamper", "; ".join(reasons), tuple(tests), nb_id))
         for reason in tamper.suspicious(source, nb):
-            rows.append(dict(kind="review", tests="", reason=reason, notebook=nb_id))
-        rows += [dict(kind="notice", tests="", reason=m, notebook=nb_id) for m in _messages(nb)]
+            rows.append(Finding("review", reason, notebook=nb_id))
+        rows += [Finding("notice", m, notebook=nb_id) for m in _messages(nb)]
     return rows
 
 
 def record_findings(course: str | Path, assignment: str, student: str,
-                    rows: Sequence[Mapping[str, str]], url: str,
+                    rows: Sequence[Finding], url: str,
                     cd: CourseDirectory | None = None) -> None:
     """Put a student's findings on the review list and zero the tampered tests.
 
-    ``rows``: review rows (kind, tests, reason).  Tests zeroed by an earlier
+    ``rows``: the findings.  Tests zeroed by an earlier
     grading that this one does not flag get their automatic score back.  ``cd``: the
     course's CourseDirectory, where the caller has it already (the writer does).
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    def tampered(rs: Sequence[Mapping[str, str]]) -> dict[str, set[str]]:
+    def tampered(rs: Sequence[Finding]) -> dict[str, set[str]]:
         """{notebook id: tests zeroed}; "" (a row that names no notebook): in every notebook."""
         out: dict[str, set[str]] = {}
         for r in rs:
-            if r["kind"] == "tamper" and r.get("tests"):
-                out.setdefault(r.get("notebook") or "", set()).update(r["tests"].split())
+            if r.kind == "tamper" and r.tests:
+                out.setdefault(r.notebook, set()).update(r.tests)
         return out
 
     zero = tampered(rows)
-    old = review.replace(course, assignment, student,
-                         [{k: r.get(k, "") for k in ("notebook", "kind", "tests", "reason")} for r in rows])
+    old = review.replace(course, assignment, student, rows)
     previously = tampered(old)
     with Gradebook(url) as gb:
         for name in notebook_names(course, assignment, cd):

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 from . import intake, safeio, sandbox as sandbox_mod
-from .accounting import cpu_seconds
+from .accounting import TreeCPU, rusage_seconds
+from .findings import Finding
 
 LOG_TAIL = 64 << 10      # bytes of a job's output kept (a kernel may print without end)
 _UIDS = itertools.count()
@@ -57,11 +58,10 @@ class JobResult:
     ok: bool = False
     error: str | None = None
     notebooks: dict[str, bytes] = field(default_factory=dict)     # {name.ipynb: bytes}
-    review_rows: list[dict[str, str]] = field(default_factory=list)   # grading/intake.findings
+    findings: list[Finding] = field(default_factory=list)   # grading/intake.findings
     host: str = ""
     wall_s: float = 0.0
-    cpu_s: float | None = None                          # the job's CPU time, if it had the process
-    uncounted_cpu_s: float = 0.0                        # CPU time RUSAGE_CHILDREN does not see
+    cpu_s: float | None = None                          # CPU time of nbgrader and its kernel
     log_tail: str = ""
 
     @classmethod
@@ -117,8 +117,9 @@ def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout: floa
 
 
 def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout: float | None = None,
-            limits: dict | None = None) -> tuple[int, str]:
-    """Run ``nbgrader autograde`` on the scratch course in ``jobdir``; (exit status, log tail)."""
+            limits: dict | None = None) -> tuple[int, str, float]:
+    """Run ``nbgrader autograde`` on the scratch course in ``jobdir``: (exit status, log tail,
+    CPU seconds of the job and its kernel)."""
     env_common = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                   "MPLBACKEND": "agg"}
     cmd = _nbgrader_command(jobdir, assignment, student, timeout)
@@ -146,24 +147,43 @@ def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True,
             staging.rmdir()
 
 
-def _supervise(argv: list[str], cwd: str, env: dict[str, str], wall_s: float) -> tuple[int, str]:
+SAMPLE_S = 0.5           # how often the job's process tree is read for its CPU time
+
+
+def _supervise(argv: list[str], cwd: str, env: dict[str, str], wall_s: float) -> tuple[int, str, float]:
+    """Run the job to its end or its wall-clock limit: (exit status, log tail, CPU seconds).
+
+    The CPU time is the larger of two lower bounds: what ``wait4`` reports (all of it
+    without the sandbox), and the job's process tree sampled from ``/proc`` every
+    ``SAMPLE_S`` seconds (the sandboxed kernel, whose time never reaches ``wait4``:
+    grading/accounting.py)."""
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     assert proc.stdout is not None  # stdout=PIPE
     tail = _Tail(proc.stdout)
     tail.start()
+    tree = TreeCPU(proc.pid)
+    deadline = time.monotonic() + wall_s
     try:
-        code = proc.wait(timeout=wall_s)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        code = -9
-        tail.join(5)
-        return code, tail.text() + f"\n(the job ran past its {wall_s:.0f} s limit and was killed)"
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            tree.sample()
+            if time.monotonic() >= deadline:
+                os.killpg(proc.pid, 9)
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                tail.join(5)
+                return (-9, tail.text() + f"\n(the job ran past its {wall_s:.0f} s limit and was killed)",
+                        max(tree.seconds, rusage_seconds(usage)))
+            time.sleep(min(SAMPLE_S, max(0.0, deadline - time.monotonic())))
     except BaseException:
         _kill(proc)
         raise
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
     tail.join(30)
-    return code, tail.text()
+    return code, tail.text(), max(tree.seconds, rusage_seconds(usage))
 
 
 def take_back(jobdir: Path, assignment: str, student: str, name: str, handed_in: bytes,
@@ -212,17 +232,16 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def grade_job(common: dict, assignment: str, student: str, files: dict,
-              own_process: bool = True) -> JobResult:
+def grade_job(common: dict, assignment: str, student: str, files: dict) -> JobResult:
     """Grade one submission in a job folder of its own (see the module's docstring).
 
     ``common``: {"config": bytes, "gradebook": bytes, "source": {name: bytes}, "sandbox": bool,
     "timeout": seconds or None} of the assignment; ``files``: {name: bytes} of the submission
-    (grading/intake.collect).  ``own_process``: no other job runs in this process (a Dask
-    worker with one thread), so the CPU time of its children is this job's.
+    (grading/intake.collect).  The result's ``cpu_s`` is the CPU time of the job's
+    processes (nbgrader and its kernel, in either sandbox mode or none: ``_supervise``),
+    wherever the job runs, threads side by side included.
     """
     t0 = time.time()
-    cpu0 = cpu_seconds(own=False)
     result = JobResult(assignment=assignment, student=student, host=socket.gethostname())
     if not (safeio.valid_id(assignment) and safeio.valid_id(student)):
         result.error = f"refused: {student!r}/{assignment!r} is not a valid id"
@@ -230,10 +249,9 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
     jobdir = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-{student}-", dir=tempfile.gettempdir()))
     try:
         _scratch_course(jobdir, common, assignment, student, files)
-        code, log = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
-                            timeout=common.get("timeout"), limits=common.get("limits"))
+        code, log, result.cpu_s = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
+                                          timeout=common.get("timeout"), limits=common.get("limits"))
         result.log_tail = log
-        result.uncounted_cpu_s = sandbox_mod.kernel_cpu(log)
         if code < 0 or code >= 128:
             # killed by a signal mid-run (bwrap reports 128 + the signal): what it left is
             # unfinished, a notebook copied but not executed
@@ -249,7 +267,7 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
             result.notebooks[name] = data
             graded[name] = nb
         sources = {n: nbformat.reads(common["source"][n].decode("utf-8"), as_version=4) for n in names}
-        result.review_rows = intake.findings(sources, graded, notices)
+        result.findings = intake.findings(sources, graded, notices)
         result.ok = True
         return result
     except Exception as exc:  # a broken job must not take the others with it
@@ -258,5 +276,3 @@ def grade_job(common: dict, assignment: str, student: str, files: dict,
     finally:
         shutil.rmtree(jobdir, ignore_errors=True)
         result.wall_s = time.time() - t0
-        if own_process:
-            result.cpu_s = cpu_seconds(own=False) - cpu0 + result.uncounted_cpu_s

@@ -1,16 +1,15 @@
 """The instructor's review list, ``review.csv`` at the course root.
 
+One row per finding (grading/findings.py, which also shows them): ``assignment,
+student, notebook, kind, tests, reason``.  ``kind`` is ``tamper`` (tampering was
+detected: the tests named were zeroed; an instructor must look), ``review``
+(code that reaches the grader's internals, such as IPython's input history or
+the checker's frames: nothing is zeroed, an instructor should look) or
+``notice`` (a broken submission graded anyway: what happened).  ``notebook``
+names the notebook a row is about.  Each autograde of a student replaces that
+student's rows for the assignment.  Writers in parallel processes take a file lock.
 Every field is written escaped (grading/shown.py), and shown escaped again: a
 row read from a file edited by hand cannot drive a terminal either.
-
-One row per finding: ``assignment, student, notebook, kind, tests, reason``.  ``kind``
-is ``tamper`` (tampering was detected: the tests named were zeroed; an
-instructor must look), ``review`` (code that reaches the grader's internals,
-such as IPython's input history or the checker's frames: nothing is zeroed,
-an instructor should look) or ``notice`` (a broken submission graded
-anyway: what happened).  ``notebook`` names the notebook a row is about.  Each
-autograde of a student replaces that student's rows for the assignment.
-Writers in parallel processes take a file lock.
 """
 from __future__ import annotations
 
@@ -19,7 +18,9 @@ import fcntl
 import io
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Iterator, Sequence
+
+from .findings import Finding, line, merge, printable  # noqa: F401  (printable: for the CLI)
 
 from .shown import escape
 
@@ -49,17 +50,21 @@ def read(course: str | Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def findings(course: str | Path, assignment: str | None = None) -> list[Finding]:
+    """The review list's findings (of one assignment), each said once."""
+    return merge(Finding.from_row(r) for r in read(course)
+                 if assignment is None or r.get("assignment") == assignment)
+
+
 def replace(course: str | Path, assignment: str, student: str,
-            rows: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
-    """Replace a student's rows for an assignment; return their previous rows."""
+            found: Sequence[Finding]) -> list[Finding]:
+    """Replace a student's findings for an assignment; return their previous ones."""
     with _locked(course):
         old = read(course)
-        mine = [r for r in old if r["assignment"] == assignment and r["student"] == student]
+        mine = [Finding.from_row(r) for r in old if r["assignment"] == assignment and r["student"] == student]
         keep = [r for r in old if not (r["assignment"] == assignment and r["student"] == student)]
         # every field escaped (grading/shown.py): a reason quotes a student's file name
-        keep += [dict(assignment=escape(assignment), student=escape(student),
-                      **{k: escape(r.get(k, "")) for k in FIELDS if k not in ("assignment", "student")})
-                 for r in rows]
+        keep += [{k: escape(v) for k, v in f.about(assignment, student).row().items()} for f in merge(found)]
         buf = io.StringIO()
         w = csv.DictWriter(buf, FIELDS, restval="", extrasaction="ignore")
         w.writeheader()
@@ -71,14 +76,5 @@ def replace(course: str | Path, assignment: str, student: str,
 
 
 def render(course: str | Path, assignment: str | None = None) -> str:
-    """The review list as text ('' when it is empty)."""
-    rows = [r for r in read(course) if assignment is None or r["assignment"] == assignment]
-    if not rows:
-        return ""
-    out = []
-    for r in rows:
-        tag = {"tamper": "REVIEW", "review": "LOOK  "}.get(r["kind"], "note  ")
-        tests = f" [zeroed: {r['tests']}]" if r["tests"] else ""
-        where = f" ({r['notebook']})" if r.get("notebook") else ""
-        out.append(escape(f"  {tag} {r['assignment']}/{r['student']}{where}{tests}: {r['reason']}"))
-    return "\n".join(out)
+    """The review list as text, a line per finding (grading/findings.py; '' when it is empty)."""
+    return "\n".join(line(f) for f in findings(course, assignment))

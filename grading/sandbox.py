@@ -60,16 +60,12 @@ INSTALL_HINT = ("bubblewrap is not installed: install it with `apt-get install b
                 "(the grading sandbox needs bwrap, prlimit and setpriv), or grade trusted "
                 "submissions without a sandbox: `course autograde --no-sandbox-i-trust-these-submissions`.")
 
-# The kernel's parent inside the sandbox.  A process in a new pid namespace does
-# not pass its children's CPU time up when it exits (measured: a kernel that
-# burns 4 CPU-s in a cell adds 0.0 s to nbgrader's RUSAGE_CHILDREN with
-# --unshare-pid), so this parent waits for the kernel and writes the kernel's
-# CPU time on stderr, which the job's output carries (``kernel_cpu`` reads it).
-# Statistics only: a student could write a line of the same form; grades never
-# depend on it.
-KERNEL_CPU_LINE = "course-sandbox: kernel CPU "
+# The kernel's parent inside the sandbox: it waits for the kernel through the
+# interrupts jupyter_client sends the process group, and exits with its status.
+# (The job's CPU time, the kernel's included, is read from /proc by the job's
+# supervisor: grading/job.py, grading/accounting.py.)
 KERNEL_LAUNCHER = (
-    "import resource, subprocess, sys\n"
+    "import subprocess, sys\n"
     "k = subprocess.Popen([sys.executable, '-m', 'ipykernel_launcher', '-f', sys.argv[1]])\n"
     "while True:\n"
     "    try:\n"
@@ -77,22 +73,7 @@ KERNEL_LAUNCHER = (
     "        break\n"
     "    except KeyboardInterrupt:\n"
     "        pass\n"
-    "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    f"sys.stderr.write('{KERNEL_CPU_LINE}%.3f s\\n' % (r.ru_utime + r.ru_stime))\n"
-    "sys.stderr.flush()\n"
     "sys.exit(code if code >= 0 else 128 - code)\n")
-
-
-def kernel_cpu(output: str) -> float:
-    """The CPU seconds of the sandboxed kernels whose lines are in a job's output."""
-    total = 0.0
-    for line in output.splitlines():
-        if line.startswith(KERNEL_CPU_LINE):
-            try:
-                total += float(line[len(KERNEL_CPU_LINE):].split()[0])
-            except (ValueError, IndexError):
-                pass
-    return total
 
 
 class SandboxLimits(Configurable):

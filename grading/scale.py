@@ -39,14 +39,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterator, Mapping, Sequence
 
 from . import dispatch, intake, job as job_mod, receipts, review, safeio, shown, verdicts
 from .accounting import cpu_seconds
 from .course import coursedir, step_path  # coursedir re-exported: tests and tools ask scale for it
 from .errors import GradingError
-from .gradebook import STATE_TABLE, submission_scores, template_gradebook  # noqa: F401
+from .findings import Finding, line
+from .gradebook import STATE_TABLE, released, submission_scores, template_gradebook  # noqa: F401
 from .writer import Writer
+
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ def _digest(*trees: Mapping[str, bytes]) -> str:
 class Summary:
     graded: list[tuple[str, str]] = field(default_factory=list)              # (assignment, student)
     failed: list[tuple[str, str, str | None]] = field(default_factory=list)  # (assignment, student, error)
-    flagged: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (assignment, student, reasons)
+    flagged: list[tuple[str, str, list[Finding]]] = field(default_factory=list)  # (assignment, student, findings)
     skipped: list[tuple[str, str]] = field(default_factory=list)             # (assignment, student)
     wall_s: float = 0.0
     cpu_s: float = 0.0
@@ -82,21 +86,22 @@ class Summary:
                + (f", {self.cpu_s / n:.1f} CPU-s per graded submission" if n else "")]
         for a, s, err in self.failed:
             out.append(f"  FAILED  {s}/{a}: {job_mod.gist(err)}")
-        for a, s, reasons in self.flagged:
-            out.append(f"  REVIEW  {s}/{a}: {'; '.join(reasons)}")
+        for _, _, found in self.flagged:
+            out += [line(f) for f in found]   # grading/findings.py: as every screen shows them
         if self.failed or self.interrupted:
             out.append("run the same command again to grade what failed or was not reached")
         return out
 
 
 def find_submissions(course: str | Path, assignments: Sequence[str],
-                     refused: list[str] | None = None) -> list[tuple[str, str]]:
+                     refused: list[str] | None = None,
+                     cd: CourseDirectory | None = None) -> list[tuple[str, str]]:
     """(assignment, student) of every hand-in folder ``submitted/<student>/<assignment>``,
     listed without following links.  A student folder that is a link is still graded (as
     unreadable, zero, with a notice: grading/intake.py); a name that is not a valid id is
     left out, with a sentence in ``refused``."""
     course = Path(course)
-    cd = coursedir(course)   # the course's paths, relative to it: safeio walks them from the root
+    cd = cd or coursedir(course)   # the course's paths, relative to it: safeio walks them from the root
     submitted = step_path(course, "submitted", cd=cd)
     try:
         students = safeio.list_dir(course, submitted)
@@ -122,11 +127,10 @@ def prepare(course: str | Path, writer: Writer, assignment: str, sandbox: bool =
     """What every job of an assignment shares: config, source notebooks, template gradebook."""
     course = Path(course)
     src = course / step_path(course, "source", assignment, cd=writer.cd)
-    from .course import load_config
     from .sandbox import limits
 
     return {"config": (course / "nbgrader_config.py").read_bytes(),
-            "limits": limits(load_config(course)),
+            "limits": limits(writer.cd.config),
             "source": {p.name: p.read_bytes() for p in sorted(src.glob("*.ipynb"))},
             "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment),
             "sandbox": sandbox, "timeout": timeout}
@@ -175,10 +179,11 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
     draws its bar on a terminal (grading/console.py).
     """
     course = Path(course).resolve()
-    t0, cpu0 = time.time(), cpu_seconds()
+    t0, cpu0 = time.time(), cpu_seconds(children=False)
     summary = Summary()
     refused: list[str] = []
-    todo = find_submissions(course, list(assignments), refused)
+    cd = coursedir(course, db_url)   # the course's configuration, read once for the command
+    todo = find_submissions(course, list(assignments), refused, cd=cd)
     if students is not None:
         todo = [(a, s) for a, s in todo if s in set(students)]
     for line in refused:
@@ -188,6 +193,11 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
             log.info("%s: no submissions", a)
     if not todo:
         return summary
+    known = released(cd.db_url)
+    unreleased = sorted({a for a, _ in todo} - known)
+    if unreleased:  # before anything is written: no gradebook, no lock file, no log
+        raise GradingError(f"{', '.join(unreleased)} has hand-ins but is not released (not in the "
+                           f"gradebook): run `course release --assignment {unreleased[0]}` first")
     if sandbox:
         from .sandbox import check_environment
 
@@ -200,7 +210,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
             raise GradingError(str(exc)) from None
 
     with _course_lock(course), _alembic_on_path():
-        writer = Writer(course, db_url)
+        writer = Writer(course, db_url, cd=cd)
         try:
             state = writer.state()
             common, digests, files, notices, stamps = {}, {}, {}, {}, {}
@@ -245,9 +255,8 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
                         summary.job_wall_s.append(result.wall_s or 0.0)
                         if review:
                             summary.flagged.append((a, s, review))
-                # The CPU time a job reports: on a Dask worker all of it; here only what
-                # this process's RUSAGE_CHILDREN misses (the sandboxed kernels).
-                summary.cpu_s += (result.cpu_s if scheduler else result.uncounted_cpu_s) or 0.0
+                # every job measures its own processes, here or on a Dask worker (grading/job.py)
+                summary.cpu_s += result.cpu_s or 0.0
                 if not result.ok:
                     writer.failed(a, s, digests[a, s], result.error, result, stamp)
                     summary.failed.append((a, s, result.error))
@@ -267,7 +276,7 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
         finally:
             writer.close()
     summary.wall_s = time.time() - t0
-    summary.cpu_s += cpu_seconds() - cpu0  # this process (the writer) and its children
+    summary.cpu_s += cpu_seconds(children=False) - cpu0  # this process (the writer); the jobs: above
     for line in summary.lines():
         log.info("%s", line)
     return summary

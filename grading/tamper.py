@@ -58,9 +58,6 @@ from .tamper_scan import scan_cell
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-MARK = "[tamper check]"
-
-
 def scan_source(source: str, ctx: Context) -> list[str]:
     """Every reason one cell's code may tamper with or reach the tests ([] if none)."""
     zero, review = scan_cell(source, ctx)
@@ -113,9 +110,15 @@ def check(source_nb: NotebookNode, graded_nb: NotebookNode) -> tuple[list[str], 
         if zero:
             firsts.append(i)
             reasons.append(f"{_where(i, gid)}: " + "; ".join(zero))
+    # the in-kernel check fails every test cell after a patch with the same message: one
+    # reason per message, naming its tests
+    said: dict[str, list[str]] = {}
     for i, gid, msg in kernel_findings(graded_nb):
         firsts.append(i)
-        reasons.append(f"test {gid}: {msg}")
+        said.setdefault(msg, []).append(gid or f"#{i}")
+    for msg, tests in said.items():
+        tests = list(dict.fromkeys(tests))
+        reasons.append(f"test{'s' if len(tests) > 1 else ''} {', '.join(tests)}: {msg}")
     if not firsts:
         return [], []
     return affected(graded_nb, min(firsts)), reasons

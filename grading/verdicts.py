@@ -281,15 +281,11 @@ def decide(cell: NotebookNode, checks: list | None) -> Verdict:
     return Verdict(not messages, list(dict.fromkeys(messages)), list(dict.fromkeys(review)), lines)
 
 
-def is_test_cell(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and cellmeta.is_grade(cell) and not cellmeta.is_solution(cell)
-
-
 def decide_notebook(nb: NotebookNode, record_cells: dict) -> dict[str, Verdict]:
     """{grade_id: Verdict} for every code test cell of a graded notebook."""
     out = {}
     for cell in nb.cells:
-        if is_test_cell(cell):
+        if cellmeta.is_test_cell(cell):
             gid = cellmeta.grade_id(cell) or ""
             out[gid] = decide(cell, record_cells.get(gid))
     return out
@@ -306,7 +302,7 @@ def annotate(nb: NotebookNode, verdicts: dict[str, Verdict]) -> None:
         cell.outputs = [o for o in cell.get("outputs", [])
                         if not (isinstance(o.get("data"), dict) and REPORT_MIME in o["data"])
                         and o.get("metadata", {}).get(VERDICT_KEY) != "verdict"]
-        if not is_test_cell(cell):
+        if not cellmeta.is_test_cell(cell):
             continue
         v = verdicts.get(cellmeta.grade_id(cell) or "")
         if v is None:
@@ -329,7 +325,7 @@ def record_from_graded(graded_nb: NotebookNode, source_bytes: bytes) -> dict:
     cell made at least one check."""
     cells, problems = {}, []
     for cell in graded_nb.cells:
-        if not is_test_cell(cell):
+        if not cellmeta.is_test_cell(cell):
             continue
         gid = cellmeta.grade_id(cell) or ""
         bad = [o for o in cell.get("outputs", []) if o.get("output_type") in ("error", "execute_result")]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import decide, intake
 from .course import coursedir
+from .findings import Finding, line, merge
 from .sanitize import sanitize_notebook
 from .shown import escape
 from .gradebook import _state_table
@@ -47,12 +48,15 @@ def keep_log(course: str | Path, result: JobResult) -> Path:
 class Writer:
     """The one process that writes to the gradebook and to ``autograded/``."""
 
-    def __init__(self, course: str | Path, db_url: str | None = None) -> None:
+    def __init__(self, course: str | Path, db_url: str | None = None,
+                 cd: CourseDirectory | None = None) -> None:
+        """``cd``: the course's CourseDirectory, with ``db_url`` already applied, where the
+        caller has it (building one reads ``nbgrader_config.py``)."""
         from nbgrader.api import Gradebook
         from sqlalchemy import create_engine
 
         self.course = Path(course).resolve()
-        self.cd = coursedir(self.course, db_url)
+        self.cd = cd if cd is not None else coursedir(self.course, db_url)
         self.db_url = self.cd.db_url
         self.course_id = self.cd.course_id
         with Gradebook(self.db_url, self.course_id):
@@ -138,8 +142,9 @@ class Writer:
         return parent / assignment
 
     def record(self, result: JobResult, digest: str, notices: Iterable[str] = (),
-               record_cells: dict[str, Any] | None = None, timestamp: bytes | None = None) -> list[str]:
-        """Record one job's result; return the reasons to review it ([] if none).
+               record_cells: dict[str, Any] | None = None, timestamp: bytes | None = None) -> list[Finding]:
+        """Record one job's result; return its findings, each once ([] if none): those of the
+        review list, and test cells that wait for manual grading.
 
         ``record_cells``: {notebook name: {grade_id: checks}}, the instructor-side record
         (grading/verdicts.py) that decides every test cell's verdict here."""
@@ -184,23 +189,22 @@ class Writer:
             for pp in (decide.CourseSaveAutoGrades(config=config), AssignLatePenalties(config=config)):
                 nb, resources = pp.preprocess(nb, resources)
 
-        rows = [dict(kind="notice", tests="", reason=n, notebook="") for n in notices]
-        rows += list(result.review_rows or [])
+        rows = [Finding("notice", n) for n in notices] + list(result.findings or [])
         for name, (nb, resources) in notebooks.items():
             for gid, v in resources.get("mi_course_verdicts", {}).items():
-                rows += [dict(kind="review", tests="", reason=f"{gid}: {r}", notebook=name) for r in v.review]
+                rows += [Finding("review", f"{gid}: {r}", notebook=name) for r in v.review]
+        rows = merge(f.about(a, s) for f in rows)
         intake.record_findings(self.course, a, s, rows, self.db_url, cd=self.cd)
-        # the review list, as review.csv has it
-        review = [f"tampering, zeroed {r['tests'] or 'nothing'}: {r['reason']}"
-                  if r["kind"] == "tamper" else f"{r['kind']}: {r['reason']}" for r in rows]
+        review = list(rows)
         with Gradebook(self.db_url, self.course_id) as gb:
             for nb in gb.find_submission(a, s).notebooks:
                 # Written answers always wait for a person; a *test* cell should not.
                 stuck = [g.name for g in nb.grades
                          if g.cell.cell_type == "code" and g.needs_manual_grade]
                 if stuck:
-                    review.append(f"{nb.name}: test cells need manual grading: {', '.join(stuck)}")
-        self._set_state(a, s, digest, "graded", "; ".join(review) or None, result)
+                    review.append(Finding("notice", f"test cells need manual grading: {', '.join(stuck)}",
+                                          notebook=nb.name, student=s, assignment=a))
+        self._set_state(a, s, digest, "graded", "; ".join(line(f).strip() for f in review) or None, result)
         return review
 
 

@@ -33,7 +33,8 @@ def grade_examples(assignment, course, students):
     nbg.generate_assignment(course, assignment)
     examples.write_submissions(course, assignment, students)
     scale.grade(course, [assignment], jobs=os.cpu_count() or 1)
-    nbg.generate_feedback(course, assignment)
+    done, failed, _ = nbg.generate_feedback(course, assignment)  # as `course feedback` runs it
+    assert done and not failed, failed
     nbg.export(course, course / "grades.csv")
     return course
 

@@ -469,23 +469,26 @@ def test_student_flow(browser, server):
 
 def test_dashboard_renders(browser, tmp_path):
     """The instructor's dashboard (grading/dashboard.py) in Chromium, from a file:// URL:
-    its three charts load as images, the review list and the failure tables show, and the
-    hostile student text stays text (no dialog opens, no element is injected).
+    its three charts load as images, the pass/fail matrix and the review rows show what
+    an instructor must see, and the hostile student text stays text (no dialog opens, no
+    element is injected).
 
     What the page looks like (build/browser-artifacts/dashboard.png, looked at): the title
     "01_dv: grading dashboard" and the line "5 graded submissions; 5 autograded test cells,
-    11 points; 2 row(s) on the review list"; a blue histogram with one bar each at totals
-    0, 6, 8, 9 and 11 (of 11), "mean 6.80, full marks 1, zero 1"; horizontal pass-rate
+    11 points; 2 finding(s) on the review list"; a blue histogram with one bar each at totals
+    0, 6, 8, 9 and 11 (of 11), "mean 6.80, full marks 1, zero 1"; the student x test-cell
+    matrix, green "pass" and red "fail" cells, alice (11/11) first and dave (0/11) last,
+    a "passed" row under it; horizontal pass-rate
     bars, green for test_divergence 60%, test_dv_value 80%, test_dv_stable 60%,
     test_trainer_own_data 80% and red for test_trainer_estimate 40%, each labelled, with
     the same numbers in a table below; one small table per test cell of failure messages
     with counts (test_trainer_estimate: 2 "estimate 0.12 is far below the true 0.83",
-    1 "AssertionError: estimate 0.31 ...", 1 "NotImplementedError:"), the hostile message
-    shown literally as text, ``<script>alert("pwned")</script><img src=x ...>``; the review
-    list with dave's notice and mallory's tamper row shaded pink, its reason again shown as
-    literal text; purple bars of grading wall time per student (bob longest, 20 s) with a
-    table of wall and CPU seconds; and the per-student score table (alice 11/11 ...
-    dave 0/11).  No dialog opened.
+    1 "NotImplementedError:"), the hostile message shown literally as text,
+    ``<script>alert("pwned")</script><img src=x ...>``; the review list with dave's notice
+    and mallory's tamper row shaded pink, one row, its finding again shown as literal
+    text; last, purple bars of grading wall time per student (bob longest, 20 s) with a
+    table of wall and CPU seconds.  No dialog opened.  (The screenshot's top, title to
+    the pass-rate table, looked at for this version; the rest from the page's structure.)
     """
     from test_dashboard import HOSTILE, graded_course
 
@@ -508,10 +511,23 @@ def test_dashboard_renders(browser, tmp_path):
             box = chart.bounding_box()
             assert box["width"] > 300 and box["height"] > 150, box
         review = page.locator("#review-table tr")
-        assert review.count() == 3                         # header and two rows
-        assert review.nth(2).locator("td").nth(4).inner_text() == f"np.isclose was replaced {HOSTILE}"
+        assert review.count() == 3                         # header and two rows: mallory's once
+        assert review.nth(2).locator("td").nth(2).inner_text() == \
+            f"(01_dv) [zeroed: test_divergence]: np.isclose was replaced {HOSTILE}"
         assert page.locator("table.failures").count() >= 3
-        assert page.locator("#score-table tr").count() == len(expected) + 1
+        # the matrix: a row per student, highest total first, pass/fail cells that look so
+        rows = page.locator("#matrix tr[data-student]")
+        order = sorted(expected, key=lambda s: (-sum(expected[s].values()), s))
+        assert [rows.nth(i).get_attribute("data-student") for i in range(rows.count())] == order
+        for i, s in enumerate(order):
+            cells = rows.nth(i).locator("td[data-cell]")
+            assert [cells.nth(j).inner_text() for j in range(cells.count())] == \
+                ["pass" if got > 0 else "fail" for got in expected[s].values()], s
+        fail = page.locator("#matrix td.fail").first
+        pass_ = page.locator("#matrix td.pass").first
+        assert fail.evaluate("td => getComputedStyle(td).backgroundColor") != \
+            pass_.evaluate("td => getComputedStyle(td).backgroundColor")
+        assert page.locator("#score-table").count() == 0
         # nothing the students wrote became markup
         assert page.locator("script").count() == 0
         assert page.locator("img:not(.chart)").count() == 0

@@ -35,7 +35,7 @@ def test_outside_a_course_it_says_so(tmp_path):
 # --- Argument parsing only (nothing graded) ----------------------------------------------
 import pytest  # noqa: E402
 
-from grading import cli, cli_parse, cli_results, nbg  # noqa: E402
+from grading import cli, cli_parse, nbg  # noqa: E402
 
 
 @pytest.mark.fast
@@ -110,7 +110,7 @@ def test_feedback_jobs_skip_extra_and_odd_notebooks(tmp_path):
     (tmp_path / "autograded/ann/01_dv/01_dv.ipynb").write_text("{}")
     (tmp_path / "autograded/ann/01_dv/scratch.ipynb").write_text("{}")  # unknown extra notebook
     (tmp_path / "autograded/bob/01_dv/01_dv.ipynb").symlink_to(tmp_path / "source/01_dv/01_dv.ipynb")
-    jobs, notices = cli_results.feedback_jobs(tmp_path, "01_dv")
+    jobs, notices = nbg.feedback_jobs(tmp_path, "01_dv")
     assert jobs == [("ann", "01_dv")]
     assert any("scratch.ipynb" in n for n in notices)
     assert any(n.startswith("bob:") and "not a regular file" in n for n in notices)
@@ -151,3 +151,30 @@ def test_one_failed_feedback_does_not_stop_the_others(tmp_path, monkeypatch, cap
     assert (tmp_path / "feedback/cy/01_dv/01_dv.html").is_file()
     err = capsys.readouterr().err
     assert "bob" in err and "broken notebook" in err and "ann" not in err
+
+
+@pytest.mark.fast
+def test_an_unknown_assignment_is_an_error_that_lists_the_known_ones(tmp_path, capsys):
+    root = make_course(tmp_path / "c", ["01_dv"])
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    for name in ("05_nope", "05\x1b[31mnope"):
+        rc = cli.main(["--course", str(root), "autograde", "--assignment", name, "--no-progress"])
+        err = capsys.readouterr().err
+        assert rc != 0, err
+        assert "no assignment" in err and "01_dv" in err, err
+        assert "\x1b" not in err, repr(err)   # a name from the command line, shown escaped
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+@pytest.mark.fast
+def test_autograde_before_release_stops_before_writing_anything(tmp_path, capsys):
+    root = make_course(tmp_path / "c", ["01_dv"])
+    hand_in = root / "submitted" / "alice" / "01_dv"
+    hand_in.mkdir(parents=True)
+    (hand_in / "01_dv.ipynb").write_bytes((root / "source" / "01_dv" / "01_dv.ipynb").read_bytes())
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    rc = cli.main(["--course", str(root), "autograde", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "not released" in err and "course release" in err, err
+    assert not (root / "gradebook.db").exists()
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

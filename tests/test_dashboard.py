@@ -86,11 +86,13 @@ def graded_course(tmp_path):
             out.parent.mkdir(parents=True)
             nbformat.write(nb, str(out))
             expected[student] = scores
-    review.replace(course, ASSIGNMENT, "mallory", [
-        dict(notebook=ASSIGNMENT, kind="tamper", tests="test_divergence",
-             reason=f"np.isclose was replaced {HOSTILE}")])
+    from grading.findings import Finding
+
+    # the same tamper finding twice (as two scans may say it): one row on the page
+    tamper = Finding("tamper", f"np.isclose was replaced {HOSTILE}", ("test_divergence",), ASSIGNMENT)
+    review.replace(course, ASSIGNMENT, "mallory", [tamper, tamper])
     review.replace(course, ASSIGNMENT, "dave", [
-        dict(notebook=ASSIGNMENT, kind="notice", tests="", reason="the notebook was handed in unchanged")])
+        Finding("notice", "the notebook was handed in unchanged", notebook=ASSIGNMENT)])
     writer = Writer(course)
     try:
         for student, wall in TIMES.items():
@@ -141,30 +143,38 @@ def test_dashboard_page(tmp_path):
     assert want[0][0] == "test_divergence" and want[0][2] == "3/5"   # dave and mallory lose it
 
     # failure messages with counts: numbers ignored when grouping (bob 0.12, carol 0.31);
-    # carol's error and verdict say the same thing: counted once for her
+    # carol's error and verdict note are one failure: counted once, as the note says it
     est = re.search(r'<table class="failures" data-cell="test_trainer_estimate">(.*?)</table>', page, re.S)[1]
     rows = [[html.unescape(re.sub(r"<[^>]+>", "", td)) for td in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
             for r in re.findall(r"<tr>(.*?)</tr>", est, re.S) if "<td" in r]
     assert rows[0] == ["2", "estimate 0.12 is far below the true 0.83"], rows
-    assert ["2", "AssertionError: estimate 0.31 is far below the true 0.83"] not in rows
+    assert not [r for r in rows if r[1].startswith("AssertionError")], rows
+    assert sum(int(r[0]) for r in rows) == 3     # bob, carol and dave: three failures, each once
     assert ["1", "NotImplementedError:"] in rows
     div = re.search(r'<table class="failures" data-cell="test_divergence">(.*?)</table>', page, re.S)[1]
     assert html.escape(f"ValueError: {HOSTILE}") in div
 
-    # the review list with its reasons
+    # the review list, a row per finding, said as every screen says it (grading/findings.py)
     assert table_rows(page, "review-table") == [
-        ["dave", ASSIGNMENT, "notice", "", "the notebook was handed in unchanged"],
-        ["mallory", ASSIGNMENT, "tamper", "test_divergence", f"np.isclose was replaced {HOSTILE}"]]
+        ["dave", "notice", f"({ASSIGNMENT}): the notebook was handed in unchanged"],
+        ["mallory", "tamper", f"({ASSIGNMENT}) [zeroed: test_divergence]: np.isclose was replaced {HOSTILE}"]]
 
     # grading time per submission
     assert table_rows(page, "time-table") == [
         [s, "graded", f"{w:.1f}", f"{w / 2:.1f}"] for s, w in sorted(TIMES.items())]
 
-    # scores per student
+    # who passed what: students by test cell, the highest total first (ties by id), each
+    # test cell's passes in the last row
     total = sum(max_scores.values())
-    assert table_rows(page, "score-table") == [
-        [s, *(f"{expected[s][c]:g}" for c in max_scores), f"{sum(expected[s].values()):g}/{total:g}"]
-        for s in sorted(expected)]
+    order = sorted(expected, key=lambda s: (-sum(expected[s].values()), s))
+    rows = table_rows(page, "matrix")
+    assert rows == [[s, *("pass" if expected[s][c] >= m else "fail" for c, m in max_scores.items()),
+                     f"{sum(expected[s].values()):g}/{total:g}"] for s in order]
+    assert order[0] == "alice" and order[-1] == "dave"
+    assert "score-table" not in page                     # the matrix replaces it
+    # the grading times are operations data: the last section
+    assert page.index('id="times"') > max(page.index(f'id="{i}"') for i in
+                                          ("scores", "matrix", "pass-rates", "failures", "review"))
 
 
 @pytest.mark.fast
@@ -181,3 +191,8 @@ def test_failure_messages_grouping():
     got = failure_messages([nb(err("got 1.5\nmore")), nb(err("got 2")), nb(err("other")),
                             nb(nbformat.v4.new_output("stream", name="stderr", text="warning"))])
     assert got == {"t": [("AssertionError: got 1.5", 2), ("AssertionError: other", 1)]}
+    # a failed check: the kernel's error and the grader's note, one failure counted once
+    note = nbformat.v4.new_output("display_data", metadata={VERDICT_KEY: "verdict"},
+                                  data={"text/plain": "Graded: this test failed.\n  - got 3, expected 4\n"})
+    got = failure_messages([nb(err("got 3, expected 4"), note), nb(note)])
+    assert got == {"t": [("got 3, expected 4", 2)]}

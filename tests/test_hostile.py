@@ -573,8 +573,8 @@ def test_feedback_explains_a_failed_hidden_check(toy):
 
 def test_review_list_is_printed_by_report(toy):
     proc = course_cmd(toy["course"], "--assignment", A, "report")
-    assert "REVIEW toy/flagged_patch_isclose" in proc.stdout, proc.stdout + proc.stderr
-    assert "toy/correct" not in proc.stdout
+    assert "REVIEW flagged_patch_isclose/toy (toy) [zeroed: " in proc.stdout, proc.stdout + proc.stderr
+    assert " correct/toy" not in proc.stdout
 
 
 def test_a_rerun_grades_nothing_and_changes_nothing(toy):

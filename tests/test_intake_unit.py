@@ -16,6 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from grading import intake, safeio
+from grading.findings import Finding
 
 pytestmark = pytest.mark.fast
 
@@ -321,6 +322,11 @@ FINDINGS = [
      [("review", "", "cell answer")]),
     ("kernel_saw_tampering", graded(outputs={"test_b": [("TamperDetected", "numpy.isclose was replaced")]}),
      [("tamper", "test_b", "test test_b: numpy.isclose was replaced")]),
+    # the in-kernel check fails every later test with the same message: one clause naming them
+    ("kernel_saw_tampering_in_every_test", graded(outputs={
+        "test_a": [("TamperDetected", "numpy.isclose was replaced")],
+        "test_b": [("TamperDetected", "numpy.isclose was replaced")]}),
+     [("tamper", "test_a test_b", "tests test_a, test_b: numpy.isclose was replaced")]),
     ("timeout", graded(outputs={"test_a": [("CellTimeoutError", "cell timed out")]}),
      [("notice", "", "a cell ran past the time limit and was stopped (cells: test_a)")]),
     ("ignored_interrupt", graded(outputs={
@@ -349,10 +355,10 @@ FINDINGS = [
 @pytest.mark.parametrize("case,nb,want", FINDINGS, ids=[f[0] for f in FINDINGS])
 def test_findings(case, nb, want):
     rows = intake.findings({f"{A}.ipynb": source_nb()}, {f"{A}.ipynb": nb})
-    assert [(r["kind"], r["tests"]) for r in rows] == [(k, t) for k, t, _ in want], rows
+    assert [(r.kind, " ".join(r.tests)) for r in rows] == [(k, t) for k, t, _ in want], rows
     for r, (_, _, words) in zip(rows, want):
-        assert words in r["reason"], (r, words)
-        assert r["notebook"] == A
+        assert words in r.reason, (r, words)
+        assert r.notebook == A
 
 
 def test_findings_name_their_notebook_and_the_notices_come_first():
@@ -360,9 +366,9 @@ def test_findings_name_their_notebook_and_the_notices_come_first():
     rows = intake.findings(sources, {"one.ipynb": graded(), "two.ipynb": graded(answer=PATCH)},
                            notices=["graded x.ipynb as one.ipynb (the release's name)"])
     assert rows == [
-        dict(kind="notice", tests="", reason="graded x.ipynb as one.ipynb (the release's name)", notebook=""),
-        dict(kind="tamper", tests="test_a test_b", reason=rows[1]["reason"], notebook="two")]
-    assert rows[1]["reason"].startswith("cell answer: ")
+        Finding("notice", "graded x.ipynb as one.ipynb (the release's name)"),
+        Finding("tamper", rows[1].reason, ("test_a", "test_b"), "two")]
+    assert rows[1].reason.startswith("cell answer: ")
 
 
 def test_findings_do_not_change_the_notebooks():
@@ -424,7 +430,7 @@ def scores(url):
 
 
 def tamper_row(notebook, tests):
-    return dict(kind="tamper", tests=tests, reason="cell answer: patched np.isclose", notebook=notebook)
+    return Finding("tamper", "cell answer: patched np.isclose", tuple(tests.split()), notebook)
 
 
 def test_tampered_tests_are_zeroed_in_their_own_notebook_only(two_notebooks):

@@ -1,6 +1,6 @@
 """The grading package imports only downwards: no cycle, function-local imports included.
 
-The layers (../shared/STYLE.md, "The grading package"), lowest first.  A
+The layers (docs/grading-package.md, "The layers"), lowest first.  A
 module may import modules of its own layer or below, never above; and no
 set of modules may import each other in a circle.
 """
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.fast
 LAYERS = [
     # 1. pure functions: cells, the tamper scan, findings, leaks, accounting, safe reading
     {"errors", "accounting", "safeio", "cells", "tamper", "tamper_tables", "tamper_cells", "tamper_scan", "defs",
-     "examples", "paths", "verdicts", "leakcheck", "sanitize", "shown"},
+     "examples", "paths", "verdicts", "leakcheck", "sanitize", "shown", "findings"},
     # 2. stores: the course's configuration, the review list, reports from the gradebook
     {"course", "review", "report", "gradebook", "receipts"},
     # 3. nbgrader plugins and processes: executor, feedback scrubber, the verdicts in nbgrader's

@@ -85,10 +85,10 @@ def test_the_record_of_expected_values_is_current(root, assignment):
     and every graded test cell has at least one recorded check."""
     import nbformat
 
-    from grading import verdicts
+    from grading import cells, verdicts
 
-    cells = verdicts.load_record(root, assignment)  # RecordError when missing or stale
+    record = verdicts.load_record(root, assignment)  # RecordError when missing or stale
     source = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    tests = {c.metadata["nbgrader"]["grade_id"] for c in source.cells if verdicts.is_test_cell(c)}
-    assert set(cells[f"{assignment}.ipynb"]) == tests
-    assert all(cells[f"{assignment}.ipynb"][t] for t in tests)
+    tests = {c.metadata["nbgrader"]["grade_id"] for c in source.cells if cells.is_test_cell(c)}
+    assert set(record[f"{assignment}.ipynb"]) == tests
+    assert all(record[f"{assignment}.ipynb"][t] for t in tests)

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import ROOT
 from grading import console, dashboard, review, writer
+from grading.findings import Finding
 from grading.job import JobResult
 from grading.shown import ESCAPED, escape
 
@@ -82,20 +83,20 @@ def print_log(raw, tmp_path, capsys):
 
 
 def print_review_csv(raw, tmp_path, capsys):
-    review.replace(tmp_path, "toy", "alice", [dict(kind="notice", tests=raw, notebook=raw, reason=raw)])
+    review.replace(tmp_path, "toy", "alice", [Finding(kind="notice", tests=(raw,), notebook=raw, reason=raw)])
     return review.path(tmp_path).read_text()
 
 
 def print_review_lines(raw, tmp_path, capsys):
-    review.replace(tmp_path, "toy", "alice", [dict(kind="tamper", tests="t", notebook="n", reason=raw)])
+    review.replace(tmp_path, "toy", "alice", [Finding(kind="tamper", tests=("t",), notebook="n", reason=raw)])
     return review.render(tmp_path, "toy")
 
 
 def print_dashboard(raw, tmp_path, capsys):
     data = dashboard.Data(assignment="toy", max_scores={"test_square": 1.0}, scores={},
                           failures={"test_square": [(raw, 1)]},
-                          review_rows=[dict(assignment="toy", student="alice", notebook=raw, kind="review",
-                                            tests="", reason=raw)])
+                          findings=[Finding(assignment="toy", student="alice", notebook=raw, kind="review",
+                                                  reason=raw)])
     return dashboard.render(data)
 
 
