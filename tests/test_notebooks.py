@@ -134,9 +134,9 @@ def test_every_hand_graded_answer_has_a_rubric_that_adds_up(root, assignment):
             continue
         head = re.search(r"^\*\*Rubric \((\d+) points?\)\*\*$", cell.source, re.M)
         assert head, f"{assignment}/{meta['grade_id']}: no **Rubric (N points)** in the answer cell"
-        items = [int(p) for p in re.findall(r"^- (\d+) points?: ", cell.source[head.end():], re.M)]
+        items = [float(p) for p in re.findall(r"^- (\d+(?:\.\d+)?) points?: ", cell.source[head.end():], re.M)]
         assert 2 <= len(items) <= 4, f"{assignment}/{meta['grade_id']}: {len(items)} rubric items"
-        assert sum(items) == int(head.group(1)) == meta["points"], (
+        assert sum(items) == float(head.group(1)) == meta["points"], (
             f"{assignment}/{meta['grade_id']}: items {items}, rubric {head.group(1)}, cell {meta['points']}")
 
 
