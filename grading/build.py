@@ -30,13 +30,13 @@ def markdown_defects(text: str) -> list[str]:
     """
     found = []
     for m in _CONTROL.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        found.append(f"line {line}: control character {m.group()!r} (a TeX command cut by an escape such as \\r, \\t, \\f, \\b?)")
+        lineno = text.count("\n", 0, m.start()) + 1
+        found.append(f"line {lineno}: control character {m.group()!r} (a TeX command cut by an escape such as \\r, \\t, \\f, \\b?)")
     body = _DISPLAY.sub(lambda m: "\n" * m.group().count("\n"), _FENCE.sub(lambda m: "\n" * m.group().count("\n"), text))
-    for i, line in enumerate(body.split("\n"), 1):
-        if len(_DOLLAR.findall(_CODE.sub("", line))) % 2:
+    for i, text_line in enumerate(body.split("\n"), 1):
+        if len(_DOLLAR.findall(_CODE.sub("", text_line))) % 2:
             found.append(f"line {i}: inline math ($...$) left open at the end of the line "
-                         f"(a TeX command cut by a line break, e.g. \\right written as \\r?): {line[-60:]!r}")
+                         f"(a TeX command cut by a line break, e.g. \\right written as \\r?): {text_line[-60:]!r}")
     return found
 
 
