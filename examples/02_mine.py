@@ -325,6 +325,18 @@ SUBMISSIONS = {
         "edits": {"sweep_beta": [(", n_iters_per_epoch=10, beta=beta)", ", n_iters_per_epoch=10)")]},
         "lose": ["test_sweep_beta"],
     },
+    "sweep_seeded_once": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # torch seeded once before the loop: each beta starts from a different network
+        "edits": {"sweep_beta": [("    runs = {}\n", "    runs = {}\n    torch.manual_seed(SEED)\n"),
+                                 ("        torch.manual_seed(SEED)\n        trainer", "        trainer")]},
+        "lose": ["test_sweep_beta"],
+    },
+    "sweep_never_seeded": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"sweep_beta": [("        torch.manual_seed(SEED)\n        trainer", "        trainer")]},
+        "lose": ["test_sweep_beta"],
+    },
     "sweep_fixed_epochs": {
         "demo_only": True,  # graded by make demo, not by the test suite
         # the notebook's epochs_high instead of the argument

@@ -260,4 +260,92 @@ SUBMISSIONS = {
                                        "0.5 * math.log2(2 * math.pi * math.e * sigma**2)")]},
         "lose": ["test_equitability_mi"],
     },
+    # --- issue 25: mistakes the earlier tests did not look at ------------------------------------
+    "readme_reseeded_generator": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # a new generator seeded inside: the notebook's "test" pairs repeat the training pairs
+        "edits": {"readme_data": [("joint_samples = rng.multivariate_normal(",
+                                   "rng = np.random.default_rng(SEED)\n    joint_samples = rng.multivariate_normal(")]},
+        "lose": ["test_readme_data"],
+    },
+    "readme_seeded_by_n": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"readme_data": [("joint_samples = rng.multivariate_normal(",
+                                   "joint_samples = np.random.default_rng(n).multivariate_normal(")]},
+        "lose": ["test_readme_data"],
+    },
+    "readme_unit_noise": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # Y = 0.2 X + noise of standard deviation 1: variance 1.04
+        "edits": {"readme_data": [("    Y = torch.tensor(joint_samples[:, [1]], dtype=torch.float32)\n",
+                                   "    Y = torch.tensor(0.2 * joint_samples[:, [0]] + rng.standard_normal((n, 1)), "
+                                   "dtype=torch.float32)\n")]},
+        "lose": ["test_readme_data"],
+    },
+    "readme_noise_variance_as_std": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the noise's variance 0.96 used as its standard deviation: variance of Y 0.96
+        "edits": {"readme_data": [("    Y = torch.tensor(joint_samples[:, [1]], dtype=torch.float32)\n",
+                                   "    Y = torch.tensor(0.2 * joint_samples[:, [0]] + 0.96 * rng.standard_normal((n, 1)), "
+                                   "dtype=torch.float32)\n")]},
+        "lose": ["test_readme_data"],
+    },
+    "alt_readme_from_standard_normals": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"readme_data": [("    Y = torch.tensor(joint_samples[:, [1]], dtype=torch.float32)\n",
+                                   "    Y = torch.tensor(0.2 * joint_samples[:, [0]] + math.sqrt(1 - 0.2**2) * "
+                                   "rng.standard_normal((n, 1)), dtype=torch.float32)\n")]},
+    },
+    "mi_on_training_pairs": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # optimize keeps the training pairs and mi evaluates on them
+        "edits": {"mine": [("        n = X.shape[0]\n", "        n = X.shape[0]\n        self.X_train, self.Y_train = X, Y\n"),
+                           ("        with torch.no_grad():\n            perm",
+                            "        if hasattr(self, \"X_train\"):\n            X, Y = self.X_train, self.Y_train\n"
+                            "        with torch.no_grad():\n            perm")]},
+        "lose": ["test_mine_mi"],
+    },
+    "mi_marginal_with_replacement": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"mine": [("perm = torch.randperm(X.shape[0], device=X.device)",
+                            "perm = torch.randint(X.shape[0], (X.shape[0],), device=X.device)")]},
+        "lose": ["test_mine_mi"],
+    },
+    "mi_both_with_replacement": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"mine": [(_MI_BODY, "            j = torch.randint(X.shape[0], (X.shape[0],), device=X.device)\n" + _MI_BODY.replace("self.t(X, Y[perm])", "self.t(X[j], Y[perm])"))
+                           , ("perm = torch.randperm(X.shape[0], device=X.device)",
+                              "perm = torch.randint(X.shape[0], (X.shape[0],), device=X.device)")]},
+        "lose": ["test_mine_mi"],
+    },
+    "alt_mi_permute_x": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        "edits": {"mine": [("self.t(X, Y[perm])", "self.t(X[perm], Y)")]},
+    },
+    "optimize_all_pairs_each_step": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # batch_size ignored: every step draws n joint and n marginal rows
+        "edits": {"mine": [("i, j, k = torch.randint(n, (3, batch_size), device=X.device)",
+                            "i, j, k = torch.randint(n, (3, n), device=X.device)")]},
+        "lose": ["test_mine_optimize"],
+    },
+    "optimize_full_joint_batch": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # the joint batch is the whole training set; only the marginal batch has batch_size rows
+        "edits": {"mine": [("self.loss(X[i], Y[i], X[j], Y[k])", "self.loss(X, Y, X[j], Y[k])")]},
+        "lose": ["test_mine_optimize"],
+    },
+    "equitability_range_from_endpoints": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # f(-1) and f(1) as the range of f: right for increasing f only
+        "edits": {"equitability_mi": [(_EQ_GRID, "y = np.linspace(f(-1.0) - 10 * sigma, f(1.0) + 10 * sigma, 4001)")]},
+        "lose": ["test_equitability_mi"],
+    },
+    "equitability_range_from_sorted_endpoints": {
+        "demo_only": True,  # graded by make demo, not by the test suite
+        # min and max of f(-1), f(1): right for monotone f only (x^2 has its minimum at 0)
+        "edits": {"equitability_mi": [(_EQ_GRID, "lo, hi = sorted([f(-1.0), f(1.0)])\n"
+                                                 "    y = np.linspace(lo - 10 * sigma, hi + 10 * sigma, 4001)")]},
+        "lose": ["test_equitability_mi"],
+    },
 }

@@ -1,18 +1,52 @@
 """notebooks/<id>.md (MyST, the master) -> source/<id>/<id>.ipynb (for nbgrader)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jupytext
 import nbformat
 
 from . import cells
+from .errors import CourseError
 from .paths import assignments
+
+# Control characters other than the line break, the tab included: in a non-raw Python string
+# "\r", "\t", "\f", "\b", "\v", "\a" turn "\right", "\theta", "\frac", "\beta",
+# "\varepsilon", "\alpha" into one control character and the rest of the command's name.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+_CODE = re.compile(r"`[^`\n]*`")
+_DISPLAY = re.compile(r"\$\$.*?\$\$", re.S)
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def markdown_defects(text: str) -> list[str]:
+    """What is wrong with one markdown cell's text, one line per defect (empty: nothing).
+
+    A TeX command cut by a Python escape leaves either a control character ("\right" as
+    a carriage return and "ight") or, once the carriage return became a line break, inline
+    math ($...$) left open at the end of a line.
+    """
+    found = []
+    for m in _CONTROL.finditer(text):
+        lineno = text.count("\n", 0, m.start()) + 1
+        found.append(f"line {lineno}: control character {m.group()!r} (a TeX command cut by an escape such as \\r, \\t, \\f, \\b?)")
+    body = _DISPLAY.sub(lambda m: "\n" * m.group().count("\n"), _FENCE.sub(lambda m: "\n" * m.group().count("\n"), text))
+    for i, text_line in enumerate(body.split("\n"), 1):
+        if len(_DOLLAR.findall(_CODE.sub("", text_line))) % 2:
+            found.append(f"line {i}: inline math ($...$) left open at the end of the line "
+                         f"(a TeX command cut by a line break, e.g. \\right written as \\r?): {text_line[-60:]!r}")
+    return found
 
 
 def to_source(md_path: str | Path) -> str:
     """The nbgrader source notebook for a master file, as a string: no outputs, no jupytext metadata."""
     nb = jupytext.read(str(md_path))
+    defects = [f"{Path(md_path).name}, markdown cell {i}, {d}" for i, cell in enumerate(nb.cells)
+               if cell.cell_type == "markdown" for d in markdown_defects(cell.source)]
+    if defects:
+        raise CourseError("broken markdown in the master notebook:\n" + "\n".join(defects))
     nb.metadata.pop("jupytext", None)
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:

@@ -92,3 +92,70 @@ def test_the_record_of_expected_values_is_current(root, assignment):
     tests = {c.metadata["nbgrader"]["grade_id"] for c in source.cells if cells.is_test_cell(c)}
     assert set(record[f"{assignment}.ipynb"]) == tests
     assert all(record[f"{assignment}.ipynb"][t] for t in tests)
+
+
+REFERENCES = ROOT / "docs" / "references.md"
+
+
+def _entries(text):
+    import re
+    return dict(re.findall(r"^- \*\*\[(\w+)\]\*\* (.*)$", text, re.M))
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_references_cell_lists_exactly_the_cited_keys(root, assignment):
+    import re
+    nb = nbformat.read(build.source_path(assignment, root), as_version=4)
+    bibliography = _entries(REFERENCES.read_text())
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells}
+    assert "references" in cells, f"{assignment}: no locked `references` cell"
+    listed = _entries(cells["references"].source)
+    text = "\n".join(c.source for gid, c in cells.items() if gid != "references")
+    cited = set(re.findall(r"\[([A-Z][A-Za-z]+\d{4})\]", text))
+    assert set(listed) == cited, (f"{assignment}: cited but not listed {sorted(cited - set(listed))}, "
+                                  f"listed but not cited {sorted(set(listed) - cited)}")
+    for key, entry in listed.items():
+        assert bibliography.get(key) == entry, f"{assignment}: [{key}] differs from docs/references.md"
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert not re.search(r"(?<=[ (])\[\d\](?=[ ,.:)])", prose), f"{assignment}: a numbered citation is left"
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_hand_graded_answer_has_a_rubric_that_adds_up(root, assignment):
+    """A rubric of 2-4 items, each with its points, summing to the question's points;
+    it sits in the answer cell, which the release replaces (checked by the leak tests)."""
+    import re
+    nb = nbformat.read(build.source_path(assignment, root), as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata["nbgrader"]
+        if cell.cell_type != "markdown" or not (meta["grade"] and meta["solution"]):
+            continue
+        head = re.search(r"^\*\*Rubric \((\d+) points?\)\*\*$", cell.source, re.M)
+        assert head, f"{assignment}/{meta['grade_id']}: no **Rubric (N points)** in the answer cell"
+        items = [float(p) for p in re.findall(r"^- (\d+(?:\.\d+)?) points?: ", cell.source[head.end():], re.M)]
+        assert 2 <= len(items) <= 4, f"{assignment}/{meta['grade_id']}: {len(items)} rubric items"
+        assert sum(items) == float(head.group(1)) == meta["points"], (
+            f"{assignment}/{meta['grade_id']}: items {items}, rubric {head.group(1)}, cell {meta['points']}")
+
+
+@pytest.mark.fast
+def test_markdown_with_a_cut_tex_command_is_rejected():
+    from grading.build import markdown_defects
+    assert markdown_defects("$D = \\E\\left[\\log x\\right]$ is fine, `$` in code too, $$a\nb$$.") == []
+    assert markdown_defects("$D = \\E\\left[\\log x\night]$ is the divergence")  # "\r" became a newline
+    assert markdown_defects("$D = \\E\\left[\\log x\right]$")                      # a carriage return
+    assert markdown_defects("$\theta$ and $\frac12$ and $\beta$")                 # tab, form feed, backspace
+    assert markdown_defects("a price of 5\\$ is text") == []
+
+
+@pytest.mark.fast
+def test_the_build_refuses_a_master_with_broken_markdown(tmp_path):
+    from grading.build import to_source
+    from grading.errors import CourseError
+    md = tmp_path / "x.md"
+    md.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+                  "---\n\nThe divergence $\\E\\left[\\log x\night]$ here.\n")
+    with pytest.raises(CourseError, match="inline math"):
+        to_source(md)
