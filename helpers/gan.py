@@ -8,7 +8,7 @@ Two mixtures of isotropic Gaussians in the plane, each with its list of mode cen
 The MINE paper (appendix 1.2) draws 100,000 examples of each; the course's text of
 the paper lost its standard deviation and the spiral's noise, so this module states
 its own: standard deviation 0.05 for both, a spacing of the centres (1 on the grid,
-about 0.6 along the spiral) that is at least 12 standard deviations, so that the
+about 0.86 along the spiral) that is at least 12 standard deviations, so that the
 "3 standard deviations" balls of the mode counter never overlap.  The spiral is
 drawn as a chain of modes (not a continuous curve plus noise) so that one mode
 counter serves both data sets.
@@ -50,7 +50,7 @@ def grid_modes() -> np.ndarray:
 def spiral_modes(k: int = 20) -> np.ndarray:
     """k centres at equal arc length along r = theta / (2 pi), theta in [2 pi, 5 pi] (1.5 turns).
 
-    Returns a float64 array of shape (k, 2).  With k = 20 neighbours are about 0.59
+    Returns a float64 array of shape (k, 2).  With k = 20 neighbours are about 0.86
     apart along the curve, and successive turns 1 apart.
     """
     import numpy as np
