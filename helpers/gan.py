@@ -20,7 +20,7 @@ mode histogram is the notebook's exercise.  Importing draws nothing.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:   # names for annotations only: numpy and torch are imported when a function runs
     import numpy as np
@@ -63,7 +63,7 @@ def spiral_modes(k: int = 20) -> np.ndarray:
     return np.stack([np.interp(targets, arc, xy[:, 0]), np.interp(targets, arc, xy[:, 1])], axis=1)
 
 
-MODES = {"grid": grid_modes, "spiral": spiral_modes}
+MODES: dict[str, Callable[[], np.ndarray]] = {"grid": grid_modes, "spiral": spiral_modes}
 
 
 def modes(name: str) -> np.ndarray:
