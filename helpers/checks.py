@@ -846,3 +846,40 @@ def ib_grading_run(GaussianEncoder: Callable[..., Any], ib_step: Callable[..., A
     with torch.no_grad():
         predicted = classifier(encoder(X_test)).argmax(dim=1)
     return float((predicted == y_test).double().mean())
+
+
+# --- 05_mine_gan ---------------------------------------------------------------
+# The fixed procedure behind notebook 05's hidden training test.  It trains with the
+# student's own sample_latent (through the step) and gan_mine_step, and returns the
+# generator's samples; the hidden test counts the modes itself.
+# scripts/measure_tolerances_05.py runs the very same procedure over many seeds.
+
+def gan_grading_run(gan_mine_step: Callable[..., Any], Generator: Callable[..., Any],
+                    Discriminator: Callable[..., Any], StatisticsNetwork: Callable[..., Any],
+                    sample_latent: Callable[..., Any], seed: int, name: str = "grid",
+                    steps: int = 2000, beta: float = 1.0, k: int = 10, noise_dim: int = 2,
+                    hidden: int = 128, lr: float = 1e-3, batch_size: int = 100) -> Any:
+    """Notebook 05's short GAN + MINE training on the CPU: ``steps`` calls of
+    ``gan_mine_step`` (with clipping) on batches of ``batch_size`` of the data set
+    ``name`` (100,000 training examples drawn from ``seed``), a ``Generator(noise_dim, k,
+    hidden)``, a ``Discriminator(hidden)`` and a ``StatisticsNetwork(2, k, hidden)``,
+    Adam (lr, betas (0.5, 0.999)) for all three.  Returns the generator's
+    ``N_EVAL`` samples after training, a float64 numpy array of shape (2500, 2)."""
+    import torch
+
+    from .gan import N_EVAL, N_TRAIN, sample
+
+    X, _ = sample(name, N_TRAIN, rng=[seed, 50])
+    X = torch.tensor(X)
+    torch.manual_seed(seed)
+    G, D, T = Generator(noise_dim, k, hidden), Discriminator(hidden), StatisticsNetwork(2, k, hidden)
+    opts = [torch.optim.Adam(net.parameters(), lr=lr, betas=(0.5, 0.999)) for net in (G, D, T)]
+    log_m = torch.zeros(())
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        idx = torch.randint(len(X), (batch_size,), generator=g)
+        *_, log_m = gan_mine_step(X[idx], G, D, T, *opts, log_m, beta)
+    with torch.no_grad():
+        z, _ = sample_latent(N_EVAL, k, noise_dim)
+        samples = G(z)
+    return torch.Tensor.numpy(torch.Tensor.double(torch.Tensor.detach(samples)))

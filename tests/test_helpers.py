@@ -142,3 +142,57 @@ def test_quick_mode(monkeypatch):
     monkeypatch.delenv("MI_COURSE_QUICK")
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
     assert helpers.quick() and helpers.grading()
+
+
+# --- helpers.gan (notebook 05) ------------------------------------------------------------
+
+def test_gan_grid_has_25_modes_one_apart():
+    from helpers import gan
+
+    centres = gan.modes("grid")
+    assert centres.shape == (25, 2)
+    assert sorted(set(centres[:, 0])) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    d = np.linalg.norm(centres[:, None] - centres[None], axis=2) + 10 * np.eye(25)
+    assert np.isclose(d.min(), 1.0)
+
+
+def test_gan_spiral_modes_are_equally_spaced_and_far_apart():
+    from helpers import gan
+
+    centres = gan.modes("spiral")
+    assert centres.shape == (20, 2)
+    steps = np.linalg.norm(np.diff(centres, axis=0), axis=1)
+    assert 0.84 < steps.min() and steps.max() < 0.87  # chords of equal arcs of about 0.87
+    d = np.linalg.norm(centres[:, None] - centres[None], axis=2) + 10 * np.eye(20)
+    assert d.min() > 12 * gan.STD  # 3-std balls never overlap
+    assert np.abs(centres).max() < 2.6  # inside the plots' window
+
+
+@pytest.mark.parametrize("name", ["grid", "spiral"])
+def test_gan_sample_is_the_stated_mixture(name):
+    from helpers import gan
+
+    X, labels = gan.sample(name, 50_000, rng=3)
+    assert X.dtype == np.float32 and X.shape == (50_000, 2)
+    centres = gan.modes(name)
+    noise = X - centres[labels]
+    assert abs(noise.std() - gan.STD) < 0.002 and np.abs(noise.mean(axis=0)).max() < 0.002
+    counts = np.bincount(labels, minlength=len(centres))
+    assert counts.min() > 0.8 * 50_000 / len(centres)
+    again, _ = gan.sample(name, 50_000, rng=3)
+    np.testing.assert_array_equal(X, again)
+
+
+def test_gan_nearest_mode_on_hand_made_points():
+    from helpers import gan
+
+    centres = np.array([[0.0, 0.0], [1.0, 0.0]])
+    pts = np.array([[0.1, 0.0], [0.9, 0.3], [0.49, 0.0], [5.0, 0.0]])
+    index, dist = gan.nearest_mode(torch.tensor(pts, dtype=torch.float32), centres)
+    assert index.tolist() == [0, 1, 0, 1]
+    np.testing.assert_allclose(dist, [0.1, np.hypot(0.1, 0.3), 0.49, 4.0], rtol=1e-6)
+    # the data's own samples are within 3 std of the mode they were drawn from, bar 1%
+    X, labels = gan.sample("grid", 10_000, rng=4)
+    index, dist = gan.nearest_mode(X, gan.modes("grid"))
+    assert (index == labels).all()
+    assert 0.985 < (dist <= gan.RADIUS * gan.STD).mean() < 0.995  # 1 - exp(-9/2) = 0.9889
