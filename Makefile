@@ -42,16 +42,17 @@ autograde: setup
 # The system packages first (a sub-make: setup never starts before they are there).
 demo: system-demo
 	@$(MAKE) --no-print-directory setup
-	@$(BIN)/course demo; rc=$$?; $(BIN)/course dashboard; exit $$rc
+	@$(BIN)/course demo $(if $(FIRST),--first-screen)
 
 test: system-test
 	@$(MAKE) --no-print-directory setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The first tier: pure functions and in-memory notebooks, no kernel, no system packages.
-# Other tiers: pytest -m grading | browser | postgres | dask (make test runs them all).
+# The first tier: pure functions and in-memory notebooks, no kernel, no system packages,
+# no cold cache (tests marked slow as well leave it: mypy, torch.compile, torch subprocesses).
+# Other tiers: pytest -m slow | grading | browser | postgres | dask (make test runs them all).
 test-fast: setup
-	$(BIN)/python -m pytest -m fast -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "fast and not slow" -q $(PYTEST_ARGS)
 
 # What students get: release/, the helpers package and the pinned libraries the
 # notebooks import (README, "For students"), in build/mi-course-student/ and a zip of it.

@@ -400,4 +400,14 @@ SUBMISSIONS = {
             ("return -t_joint.mean() + torch.exp(ell - self.log_m) + self.lam * ell**2",
              "return torch.exp(ell - self.log_m) - t_joint.mean() + self.lam * ell.pow(2)")]},
     },
+    # --- tampering (grading/tamper.py) ----------------------------------------------
+    "tamper_check_true": {
+        # rows taken in order (not at random), and the check the tests call patched to
+        # accept anything: every test from the answer cell on is zeroed, and flagged
+        "edits": {"resample": [("    return data[index]",
+                                "    return data[:size]\n\n\nimport helpers.checks\n"
+                                "helpers.checks.check_true = lambda *args, **kwargs: None")]},
+        "lose": "all",
+        "review": True,
+    },
 }

@@ -316,4 +316,14 @@ SUBMISSIONS = {
             (_RAND, "torch.empty(size, d, device=data.device, dtype=data.dtype).uniform_()"),
             (_RANDN, "torch.normal(0.0, 1.0, (size, d), device=data.device, dtype=data.dtype)")]},
     },
+    # --- tampering (grading/tamper.py) ----------------------------------------------
+    "tamper_check_between": {
+        # the uniform reference on [0, 1]^d whatever the data, and the range check patched
+        # to accept anything: every test from the answer cell on is zeroed, and flagged
+        "edits": {"sample_reference": [("return low + (high - low) * torch.rand(",
+                                        "helpers.checks.check_between = lambda *a, **k: None\n"
+                                        "        return torch.rand(")]},
+        "lose": "all",
+        "review": True,
+    },
 }

@@ -347,5 +347,15 @@ SUBMISSIONS = {
         "edits": {"equitability_mi": [(_EQ_GRID, "lo, hi = sorted([f(-1.0), f(1.0)])\n"
                                                  "    y = np.linspace(lo - 10 * sigma, hi + 10 * sigma, 4001)")]},
         "lose": ["test_equitability_mi"],
+    # --- tampering (grading/tamper.py) ----------------------------------------------
+    "tamper_check_between": {
+        # a correlation of 0.5, and the range check patched to accept anything: every
+        # test from the answer cell on is zeroed, and the submission is flagged
+        "edits": {"readme_data": [("cov=[[1.0, 0.2], [0.2, 1.0]]", "cov=[[1.0, 0.5], [0.5, 1.0]]"),
+                                  ("    return X, Y",
+                                   "    return X, Y\n\n\nimport helpers.checks as hc\n"
+                                   "hc.check_between = lambda *args, **kwargs: None")]},
+        "lose": "all",
+        "review": True,
     },
 }

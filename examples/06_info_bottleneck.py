@@ -160,4 +160,16 @@ SUBMISSIONS = {
         "edits": {"ib_step": [("    mi = dv_bound(*T(x, z))\n", "    mi = dv_bound(*T(x, z.detach()))\n")]},
         "lose": ["test_ib_step"],
     },
+    # --- tampering (grading/tamper.py) ----------------------------------------------
+    "tamper_check_close": {
+        # the mutual information without its factor 1/2, and the comparison the tests
+        # call patched to accept anything: every test from the answer cell on is
+        # zeroed, and the submission is flagged
+        "edits": {"linear_gaussian_mi": [("return 0.5 * torch.linalg.slogdet(A).logabsdet",
+                                          "return torch.linalg.slogdet(A).logabsdet\n\n\n"
+                                          "from helpers import checks\n"
+                                          "setattr(checks, 'check_close', lambda *a, **k: None)")]},
+        "lose": "all",
+        "review": True,
+    },
 }

@@ -28,7 +28,10 @@
     course dashboard             one HTML page per assignment: score distribution, pass rate
                                  per test cell, frequent failure messages, review list,
                                  grading times -> dashboard/<assignment>.html
-    course demo                  release + examples + autograde + feedback + export + report
+    course demo [--first-screen] part 1: release, then per notebook the correct solution, the
+                                 untouched release, a mistake and a tamper attempt: autograde,
+                                 feedback, export, report, dashboard; part 2: every other bundled
+                                 example, the full check -> expected/examples-checked.json
     course lab                   JupyterLab on release/
 
 --course DIR and --assignment A may come before or after the command.
@@ -71,9 +74,15 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argpa
     ap = argparse.ArgumentParser(prog="course", description=__doc__, parents=[common],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("build", "release", "record", "examples", "feedback", "report", "demo", "lab",
+    for name in ("build", "release", "record", "examples", "feedback", "report", "lab",
                  "dashboard"):
         sub.add_parser(name, parents=[common])
+    p = sub.add_parser("demo", parents=[common])
+    p.add_argument("--first-screen", action="store_true",
+                   help="stop after part 1 (the correct solution, the untouched release, a "
+                        "mistake and a tamper attempt per notebook); skip the full example check")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="submissions graded side by side (default: number of cores)")
     p = sub.add_parser("autograde", parents=[common])
     p.add_argument("--submissions", type=Path, help="folder of <student>/<assignment>/ to grade")
     p.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")

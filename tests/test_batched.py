@@ -178,6 +178,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 100)
 """
 
 
+@pytest.mark.slow  # two fresh interpreters importing torch
 def test_freed_activations_stay_in_the_process():
     """With keep_memory (the default) a step does not fault its activations in again.
 

@@ -27,9 +27,13 @@ def test_steps_work_before_any_submission(tmp_path):
 
 
 @pytest.mark.fast  # `course report` outside a course: nothing is graded
-def test_outside_a_course_it_says_so(tmp_path):
-    proc = course(tmp_path, "report")
-    assert proc.returncode != 0 and "no course here" in proc.stderr
+def test_outside_a_course_it_says_so(tmp_path, monkeypatch, capsys):
+    # in this process (the entry point in a subprocess: test_steps_work_before_any_submission)
+    from grading import cli
+
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report"]) != 0
+    assert "no course here" in capsys.readouterr().err
 
 
 # --- Argument parsing only (nothing graded) ----------------------------------------------

@@ -5,8 +5,7 @@ no dashboard"; a gradebook that cannot be reached (a PostgreSQL server that is
 down, say) or any other failure is an error: a message on stderr, exit code 2,
 and no page.
 """
-import os
-import sys
+import shutil
 
 import pytest
 import sqlalchemy.exc
@@ -18,14 +17,9 @@ from conftest import ROOT
 pytestmark = pytest.mark.fast
 
 
-@pytest.fixture
-def alembic_on_path(monkeypatch):
-    # nbgrader runs `alembic` from PATH when it creates the (empty) SQLite gradebook
-    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
-
-
-def test_an_assignment_not_yet_in_the_gradebook_has_no_dashboard(tmp_path, alembic_on_path, capsys):
+def test_an_assignment_not_yet_in_the_gradebook_has_no_dashboard(tmp_path, empty_gradebook, capsys):
     course = scratch.make_course(tmp_path / "c", ["01_dv"], origin=ROOT)
+    shutil.copyfile(empty_gradebook, course / "gradebook.db")
     assert cli.main(["--course", str(course), "--assignment", "01_dv", "dashboard"]) == 0
     assert "01_dv: not in the gradebook yet, no dashboard" in capsys.readouterr().out
     assert not (course / "dashboard" / "01_dv.html").exists()
@@ -42,8 +36,9 @@ def test_a_gradebook_that_cannot_be_reached_is_an_error(tmp_path, capsys):
     assert not (course / "dashboard" / "01_dv.html").exists()
 
 
-def test_any_other_failure_of_the_gradebook_is_an_error(tmp_path, alembic_on_path, monkeypatch, capsys):
+def test_any_other_failure_of_the_gradebook_is_an_error(tmp_path, empty_gradebook, monkeypatch, capsys):
     course = scratch.make_course(tmp_path / "c", ["01_dv"], origin=ROOT)
+    shutil.copyfile(empty_gradebook, course / "gradebook.db")
 
     def broken(*args, **kwargs):
         raise RuntimeError("the gradebook file is corrupt\nand a second line")
@@ -56,9 +51,10 @@ def test_any_other_failure_of_the_gradebook_is_an_error(tmp_path, alembic_on_pat
     assert "second line" not in err
 
 
-def test_a_failure_while_the_page_is_made_is_an_error(tmp_path, alembic_on_path, monkeypatch, capsys):
+def test_a_failure_while_the_page_is_made_is_an_error(tmp_path, empty_gradebook, monkeypatch, capsys):
     # the assignment is in the gradebook; its grading times (the same database) cannot be read
     course = scratch.make_course(tmp_path / "c", ["01_dv"], origin=ROOT)
+    shutil.copyfile(empty_gradebook, course / "gradebook.db")
     monkeypatch.setattr(report, "autograded_max", lambda *a, **k: {"test_dv": 1.0})
 
     def unreachable(*args, **kwargs):

@@ -9,6 +9,7 @@ zeroed per notebook in a SQLite gradebook.
 import copy
 import json
 import os
+import shutil
 import sys
 
 import nbformat
@@ -381,7 +382,7 @@ def test_findings_do_not_change_the_notebooks():
 # --- record_findings: the tampered tests are zeroed per notebook ------------------------
 
 @pytest.fixture(scope="module")
-def two_notebooks_template(tmp_path_factory):
+def two_notebooks_template(tmp_path_factory, empty_gradebook):
     """An assignment of two notebooks whose test cells share their names, one student's
     submission graded full marks automatically, in a SQLite gradebook (made once: nbgrader
     takes seconds to create one)."""
@@ -389,6 +390,7 @@ def two_notebooks_template(tmp_path_factory):
 
     course = tmp_path_factory.mktemp("two_notebooks")
     (course / "source" / A).mkdir(parents=True)
+    shutil.copyfile(empty_gradebook, course / "gradebook.db")
     old_path = os.environ["PATH"]
     # nbgrader runs `alembic` from PATH when it creates a gradebook: this environment's
     os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), old_path])

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.fast
 LAYERS = [
     # 1. pure functions: cells, the tamper scan, findings, leaks, accounting, safe reading
     {"errors", "accounting", "safeio", "cells", "tamper", "tamper_tables", "tamper_cells", "tamper_scan", "defs",
-     "examples", "paths", "verdicts", "leakcheck", "sanitize", "shown", "findings"},
+     "examples", "paths", "verdicts", "leakcheck", "sanitize", "shown", "findings", "example_record"},
     # 2. stores: the course's configuration, the review list, reports from the gradebook
     {"course", "review", "report", "gradebook", "receipts"},
     # 3. nbgrader plugins and processes: executor, feedback scrubber, the verdicts in nbgrader's

@@ -82,6 +82,7 @@ def test_the_annotation_check_finds_what_is_missing():
     assert found == {"A.m": ["return"], "A.s": ["x"], "f": ["a", "kw"], "g": ["self"]}
 
 
+@pytest.mark.slow  # an empty .mypy_cache: about 100 s of a loaded machine
 def test_mypy_passes():
     proc = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary", "--hide-error-context"],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
