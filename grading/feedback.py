@@ -52,7 +52,8 @@ from traitlets import Bool
 from . import cells
 from .leakcheck import ANSI, BEGIN, secret_patterns, strip_hidden
 from .sanitize import scrub_outputs
-from .verdicts import VERDICT_KEY, is_test_cell
+from .cells import is_test_cell
+from .verdicts import VERDICT_KEY
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode

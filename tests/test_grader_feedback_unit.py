@@ -25,7 +25,7 @@ from nbformat.v4 import new_code_cell, new_output
 from traitlets.config import Config
 
 from conftest import ROOT
-from grading import verdicts
+from grading import cells, verdicts
 from grading.feedback import GraderOnlyOutputs, ScrubOutputs, ScrubTestCells, grader_only
 from grading.leakcheck import BEGIN, END, MIN_SECRET, normalize, public_text
 from grading.sanitize import sanitize_notebook
@@ -200,7 +200,7 @@ def test_no_kernel_output_reaches_feedback_in_any_encoding(source):
         if c.cell_type != "code":
             continue
         assert c.execution_count is None and set(c.metadata) <= {"nbgrader"}
-        if verdicts.is_test_cell(c):
+        if cells.is_test_cell(c):
             assert len(c.outputs) == 1 and c.outputs[0].data["text/plain"].startswith("Graded: ")
         else:
             assert c.outputs == []
@@ -261,7 +261,7 @@ def test_feedback_of_10000_outputs_keeps_only_the_verdicts(source):
     code = [c for c in nb.cells if c.cell_type == "code"]
     for k in range(10_000):
         code[k % len(code)].outputs.append(new_output("stream", name="stdout", text=f"line {k}\n"))
-    tests = sum(verdicts.is_test_cell(c) for c in nb.cells)
+    tests = sum(cells.is_test_cell(c) for c in nb.cells)
     record = verdicts.load_record(ROOT, "01_dv")["01_dv.ipynb"]
     verdicts.annotate(nb, verdicts.decide_notebook(nb, record))
     assert grader_only(nb) == 10_000
