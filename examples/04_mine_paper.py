@@ -347,6 +347,7 @@ SUBMISSIONS = {
         "edits": {"equitability_mi": [(_EQ_GRID, "lo, hi = sorted([f(-1.0), f(1.0)])\n"
                                                  "    y = np.linspace(lo - 10 * sigma, hi + 10 * sigma, 4001)")]},
         "lose": ["test_equitability_mi"],
+    },
     # --- tampering (grading/tamper.py) ----------------------------------------------
     "tamper_check_between": {
         # a correlation of 0.5, and the range check patched to accept anything: every

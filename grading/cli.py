@@ -60,7 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say(f"\n== part 2 of 2: the full example check, {n_rest} more examples "
           f"(estimate: about {per * n_rest / 60:.0f} min, from part 1's "
           f"{per:.0f} s per example) ==", block=True)
-    ok, _ = _demo_round(args, every)
+    ok, _ = _demo_round(args, {a: list(specs) for a, specs in every.items()})
     say(f"\nwhole demo: {time.monotonic() - started:.0f} s", block=True)
     if ok:
         for a, specs in every.items():

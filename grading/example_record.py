@@ -8,7 +8,8 @@ and release notebooks, the grading and helpers packages, the configuration and t
 pinned stack.  The test suite then grades a representative screen of that assignment
 (``first_screen`` plus the examples that test a message or the review list) and
 trusts the record for the rest, but only while the digest still matches: any change
-of those inputs makes the record stale, and the suite grades every example again.
+of those inputs makes the record stale: the suite then grades every example not
+marked demo_only, and lists the demo_only ones under "not run, and why".
 
 Pure functions over files of the checkout; nothing here runs a kernel.
 """
