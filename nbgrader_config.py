@@ -6,7 +6,7 @@ c = get_config()  # noqa: F821  (provided by nbgrader/traitlets)
 c.CourseDirectory.course_id = "mi-estimation"
 
 # Exercises use one delimiter spelling: ### BEGIN SOLUTION / ### END SOLUTION.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError(\"not written yet: replace this line with your code, then run this cell and the tests below it\")"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Autograde: a cell may take up to 2 minutes; a kernel that stops answering

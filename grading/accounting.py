@@ -5,7 +5,9 @@ bubblewrap's monitor exits without waiting for the init process of the job's pid
 namespace, so the CPU time of nbgrader and its kernel never reaches the grading
 command's ``RUSAGE_CHILDREN``.  ``TreeCPU`` reads the job's process tree from
 ``/proc`` instead, sample by sample, and the job supervisor (grading/job.py) adds
-what ``wait4`` reports when the job ends.
+what ``wait4`` reports when the job ends.  The same samples give each process's
+resident memory (``ProcStat.rss``), which the supervisor's memory watchdog compares
+with the job's limit, and the tree's peak (``TreeCPU.peak_rss``).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import resource
 from dataclasses import dataclass, field
 
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def cpu_seconds(own: bool = True, children: bool = True) -> float:
@@ -35,6 +38,7 @@ class ProcStat:
     start: int          # start time in clock ticks since boot: with pid, the process's identity
     own: float          # its own CPU time, all its threads
     reaped: float       # CPU time of the children it has waited for
+    rss: int = 0        # resident memory, bytes
 
     @property
     def ident(self) -> tuple[int, int]:
@@ -50,9 +54,10 @@ def parse_stat(text: str) -> ProcStat | None:
         pid = int(head.split("(", 1)[0])
         ppid, start = int(fields[1]), int(fields[19])
         utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+        rss = max(0, int(fields[21])) * PAGE
     except (ValueError, IndexError):
         return None
-    return ProcStat(pid, ppid, start, (utime + stime) / TICK, (cutime + cstime) / TICK)
+    return ProcStat(pid, ppid, start, (utime + stime) / TICK, (cutime + cstime) / TICK, rss)
 
 
 def processes(proc: str = "/proc") -> dict[int, ProcStat]:
@@ -87,6 +92,7 @@ class TreeCPU:
     lost: float = 0.0
     seconds: float = 0.0
     samples: int = 0
+    peak_rss: int = 0      # the largest resident memory of one process of the tree, bytes
 
     def sample(self, procs: dict[int, ProcStat] | None = None) -> float:
         procs = processes() if procs is None else procs
@@ -111,4 +117,9 @@ class TreeCPU:
         self.seen = live
         self.samples += 1
         self.seconds = max(self.seconds, self.lost + sum(st.own + st.reaped for st in live.values()))
+        self.peak_rss = max([self.peak_rss, *(st.rss for st in live.values())])
         return self.seconds
+
+    def over(self, limit: int) -> list[ProcStat]:
+        """The live processes of the last sample whose resident memory is above ``limit`` bytes."""
+        return [st for st in self.seen.values() if st.rss > limit]

@@ -62,6 +62,7 @@ class JobResult:
     host: str = ""
     wall_s: float = 0.0
     cpu_s: float | None = None                          # CPU time of nbgrader and its kernel
+    peak_rss_mb: float = 0.0                            # the largest resident memory of one of its processes
     log_tail: str = ""
 
     @classmethod
@@ -116,10 +117,23 @@ def _nbgrader_command(jobdir: Path, assignment: str, student: str, timeout: floa
     return cmd
 
 
+@dataclass
+class Supervised:
+    """How a job's processes ended: exit status, log tail, CPU seconds of the job and its
+    kernel, the largest resident memory of one of its processes (MiB), and what the memory
+    watchdog did (notices for the review list)."""
+
+    code: int
+    log: str
+    cpu_s: float
+    peak_rss_mb: float = 0.0
+    notices: list[str] = field(default_factory=list)
+
+
 def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True, timeout: float | None = None,
-            limits: dict | None = None) -> tuple[int, str, float]:
-    """Run ``nbgrader autograde`` on the scratch course in ``jobdir``: (exit status, log tail,
-    CPU seconds of the job and its kernel)."""
+            limits: dict | None = None) -> Supervised:
+    """Run ``nbgrader autograde`` on the scratch course in ``jobdir``, under the memory
+    watchdog (``limits["memory_mb"]`` of resident memory per process)."""
     env_common = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
                   "MPLBACKEND": "agg"}
     cmd = _nbgrader_command(jobdir, assignment, student, timeout)
@@ -141,49 +155,67 @@ def run_job(jobdir: Path, assignment: str, student: str, sandboxed: bool = True,
         env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
         argv, cwd = cmd, str(jobdir)
     try:
-        return _supervise(argv, cwd, env, wall_s)
+        return _supervise(argv, cwd, env, wall_s, memory_mb=limits["memory_mb"])
     finally:
         if staging is not None:
             staging.rmdir()
 
 
-SAMPLE_S = 0.5           # how often the job's process tree is read for its CPU time
+SAMPLE_S = 0.5           # how often the job's process tree is read (CPU time, resident memory)
 
 
-def _supervise(argv: list[str], cwd: str, env: dict[str, str], wall_s: float) -> tuple[int, str, float]:
-    """Run the job to its end or its wall-clock limit: (exit status, log tail, CPU seconds).
+def _supervise(argv: list[str], cwd: str, env: dict[str, str], wall_s: float,
+               memory_mb: int | None = None) -> Supervised:
+    """Run the job to its end or its wall-clock limit.
 
     The CPU time is the larger of two lower bounds: what ``wait4`` reports (all of it
     without the sandbox), and the job's process tree sampled from ``/proc`` every
     ``SAMPLE_S`` seconds (the sandboxed kernel, whose time never reaches ``wait4``:
-    grading/accounting.py)."""
+    grading/accounting.py).  The same samples are the memory watchdog: a process of the
+    job whose resident memory is above ``memory_mb`` is killed (SIGKILL; for a kernel,
+    nbgrader's executor then fails the cells from there on), with a notice naming the
+    limit.  Resident memory, not address space: what a process reserves and never
+    touches costs nothing."""
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     assert proc.stdout is not None  # stdout=PIPE
     tail = _Tail(proc.stdout)
     tail.start()
     tree = TreeCPU(proc.pid)
+    limit = (memory_mb << 20) if memory_mb else None
+    notices: list[str] = []
     deadline = time.monotonic() + wall_s
+
+    def done(code: int, log: str, usage: Any) -> Supervised:
+        return Supervised(code, log, max(tree.seconds, rusage_seconds(usage)), tree.peak_rss / (1 << 20), notices)
+
     try:
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             tree.sample()
+            for st in (tree.over(limit) if limit else []):
+                try:
+                    os.kill(st.pid, 9)
+                except OSError:
+                    continue    # gone already
+                notices.append(f"a process of the grading (the kernel, if the cells after it failed) held "
+                               f"{st.rss >> 20} MiB of resident memory, over this notebook's limit of "
+                               f"{memory_mb} MiB, and was stopped")
             if time.monotonic() >= deadline:
                 os.killpg(proc.pid, 9)
                 _, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = -9
                 tail.join(5)
-                return (-9, tail.text() + f"\n(the job ran past its {wall_s:.0f} s limit and was killed)",
-                        max(tree.seconds, rusage_seconds(usage)))
+                return done(-9, tail.text() + f"\n(the job ran past its {wall_s:.0f} s limit and was killed)", usage)
             time.sleep(min(SAMPLE_S, max(0.0, deadline - time.monotonic())))
     except BaseException:
         _kill(proc)
         raise
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     tail.join(30)
-    return code, tail.text(), max(tree.seconds, rusage_seconds(usage))
+    return done(code, tail.text(), usage)
 
 
 def take_back(jobdir: Path, assignment: str, student: str, name: str, handed_in: bytes,
@@ -249,17 +281,19 @@ def grade_job(common: dict, assignment: str, student: str, files: dict) -> JobRe
     jobdir = Path(tempfile.mkdtemp(prefix=f"grade-{assignment}-{student}-", dir=tempfile.gettempdir()))
     try:
         _scratch_course(jobdir, common, assignment, student, files)
-        code, log, result.cpu_s = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
-                                          timeout=common.get("timeout"), limits=common.get("limits"))
+        ran = run_job(jobdir, assignment, student, sandboxed=common.get("sandbox", True),
+                      timeout=common.get("timeout"), limits=common.get("limits"))
+        code, log, result.cpu_s, result.peak_rss_mb = ran.code, ran.log, ran.cpu_s, ran.peak_rss_mb
         result.log_tail = log
         if code < 0 or code >= 128:
             # killed by a signal mid-run (bwrap reports 128 + the signal): what it left is
             # unfinished, a notebook copied but not executed
             sig = -code if code < 0 else code - 128
-            result.error = f"nbgrader autograde was killed by signal {sig}:\n{log[-2000:]}"
+            result.error = "".join(f"{n}\n" for n in ran.notices) + \
+                f"nbgrader autograde was killed by signal {sig}:\n{log[-2000:]}"
             return result
         names = sorted(n for n in common["source"] if n.endswith(".ipynb"))
-        graded, notices = {}, []
+        graded, notices = {}, list(ran.notices)
         for name in names:
             data, nb, notice = take_back(jobdir, assignment, student, name, files[name], log)
             if notice:

@@ -36,9 +36,12 @@ What this guarantees, and why:
   own mount namespace.
 
 Limits (``SandboxLimits``, traitlets options of ``nbgrader_config.py``): per
-kernel ``memory_mb`` of address space, ``nproc`` processes, ``fsize_mb`` per
-file, ``cpu_s`` CPU seconds, ``nofile`` open files, no core dumps; nbgrader's
-``Execute.timeout`` per cell; ``job_wall_s`` for the whole job.
+process of a job ``memory_mb`` of resident memory (the job supervisor's watchdog,
+grading/job.py; per assignment from the reference solution's measured peak,
+``memory_limit``), per kernel ``address_space_mb`` of address space (a backstop far
+above it), ``nproc`` processes, ``fsize_mb`` per file, ``cpu_s`` CPU seconds,
+``nofile`` open files, no core dumps; nbgrader's ``Execute.timeout`` per cell;
+``job_wall_s`` for the whole job.
 """
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from traitlets import Int
+from traitlets import Float, Int
 from traitlets.config import Config, Configurable
 
 KERNEL_NAME = "course-sandbox"
@@ -81,8 +84,19 @@ class SandboxLimits(Configurable):
     example ``c.SandboxLimits.memory_mb = 4096``.  (The per-cell time limit is nbgrader's
     ``Execute.timeout``.)"""
 
-    memory_mb = Int(2048, help="RLIMIT_AS of each kernel process, in MiB: torch included "
-                    "(import and 200 Adam steps peaked at 660 MiB)").tag(config=True)
+    memory_mb = Int(2048, help="resident memory of each process of a grading job, in MiB, "
+                    "enforced by the job's watchdog (grading/job.py), for an assignment without "
+                    "expected/<assignment>.peak.json (see memory_limit)").tag(config=True)
+    peak_factor = Float(3.0, help="an assignment's resident-memory limit is this factor times the "
+                        "reference solution's measured peak (expected/<assignment>.peak.json, "
+                        "written by course record), and at least peak_floor_mb").tag(config=True)
+    peak_floor_mb = Int(1024, help="the smallest resident-memory limit set from a measured peak, "
+                        "in MiB").tag(config=True)
+    address_space_mb = Int(16384, help="RLIMIT_AS of each kernel process, in MiB: only a backstop "
+                           "against an allocation faster than the watchdog's sampling.  Address "
+                           "space is not memory: torch and glibc's per-thread arenas reserve "
+                           "gigabytes they never touch, and a 2 GiB cap failed a correct "
+                           "notebook's 61 MiB array").tag(config=True)
     nproc = Int(64, help="RLIMIT_NPROC: processes and threads of the job's uid, nbgrader's "
                 "(about 20) included: a fork bomb stops at the cap, not at the timeout").tag(config=True)
     fsize_mb = Int(128, help="RLIMIT_FSIZE: the largest file the kernel may write, in MiB").tag(config=True)
@@ -91,8 +105,9 @@ class SandboxLimits(Configurable):
     tmp_mb = Int(64, help="size of the kernel's /tmp (a tmpfs), in MiB").tag(config=True)
     work_mb = Int(256, help="size of the kernel's working folder (a tmpfs), in MiB: with "
                   "tmp_mb, all it can write").tag(config=True)
-    job_memory_mb = Int(6144, help="RLIMIT_AS of the job's nbgrader process, in MiB "
-                        "(it holds the kernel's outputs)").tag(config=True)
+    job_memory_mb = Int(16384, help="RLIMIT_AS of the job's nbgrader process and so of all the "
+                        "job's processes, in MiB (a kernel cannot raise its own cap above it): a "
+                        "backstop, like address_space_mb; memory_mb limits what they hold").tag(config=True)
     job_wall_s = Int(3600, help="wall-clock limit of a whole job, in seconds").tag(config=True)
 
     def as_dict(self) -> dict:
@@ -102,6 +117,25 @@ class SandboxLimits(Configurable):
 def limits(config: Config | None = None) -> dict:
     """The sandbox limits of a course's configuration (a traitlets Config), as a dict."""
     return SandboxLimits(config=config).as_dict() if config is not None else SandboxLimits().as_dict()
+
+
+def peak_path(course: str | Path, assignment: str) -> Path:
+    """The reference solution's measured peak resident memory (instructor side, written by
+    ``course record``)."""
+    return Path(course) / "expected" / f"{assignment}.peak.json"
+
+
+def memory_limit(course: str | Path, assignment: str, lim: dict) -> int:
+    """The resident-memory limit of one process of a job of ``assignment``, in MiB:
+    ``peak_factor`` times the recorded peak, at least ``peak_floor_mb``; ``memory_mb``
+    when no peak is recorded (or the record cannot be read)."""
+    try:
+        peak = float(json.loads(peak_path(course, assignment).read_text())["peak_rss_mb"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return int(lim["memory_mb"])
+    if not peak > 0:
+        return int(lim["memory_mb"])
+    return max(int(lim["peak_floor_mb"]), int(-(-peak * float(lim["peak_factor"]) // 1)))
 
 
 # The only variables a grading kernel gets from the job's environment.
@@ -257,7 +291,7 @@ class JobSandbox:
             f"for v in {' '.join(PASS_ENV)}; do",
             '  if [ -n "${!v:-}" ]; then ENVS+=(--setenv "$v" "${!v}"); fi',
             "done",
-            f"exec {q(self.tools['prlimit'])} --as={lim['memory_mb'] << 20} --nproc={lim['nproc']} "
+            f"exec {q(self.tools['prlimit'])} --as={min(lim['address_space_mb'], lim['job_memory_mb']) << 20} --nproc={lim['nproc']} "
             f"--fsize={lim['fsize_mb'] << 20} --cpu={lim['cpu_s']} --nofile={lim['nofile']} --core=0 -- \\",
             f"  {words} \"${{ENVS[@]}}\" \\",
             f"  {q(sys.executable)} -c {q(KERNEL_LAUNCHER)} \"$CONN\"",

@@ -123,14 +123,19 @@ def find_submissions(course: str | Path, assignments: Sequence[str],
 
 
 def prepare(course: str | Path, writer: Writer, assignment: str, sandbox: bool = True,
-            timeout: float | None = None) -> dict[str, Any]:
-    """What every job of an assignment shares: config, source notebooks, template gradebook."""
+            timeout: float | None = None, measured_limit: bool = True) -> dict[str, Any]:
+    """What every job of an assignment shares: config, source notebooks, template gradebook,
+    limits (``measured_limit``: the resident-memory limit set from the reference solution's
+    recorded peak, grading/sandbox.py ``memory_limit``; else the configured one)."""
     course = Path(course)
     src = course / step_path(course, "source", assignment, cd=writer.cd)
-    from .sandbox import limits
+    from .sandbox import limits, memory_limit
 
+    lim = limits(writer.cd.config)
+    if measured_limit:
+        lim["memory_mb"] = memory_limit(course, assignment, lim)
     return {"config": (course / "nbgrader_config.py").read_bytes(),
-            "limits": limits(writer.cd.config),
+            "limits": lim,
             "source": {p.name: p.read_bytes() for p in sorted(src.glob("*.ipynb"))},
             "gradebook": template_gradebook(writer.db_url, writer.course_id, assignment),
             "sandbox": sandbox, "timeout": timeout}

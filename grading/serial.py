@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import job as job_mod, scale, verdicts
 from .errors import NbgraderError
+from .sandbox import peak_path
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ def record(course: str | Path, assignment: str, sandbox: bool = True,
     with scale._alembic_on_path():
         writer = scale.Writer(course)
         try:
-            common = scale.prepare(course, writer, assignment, sandbox=sandbox, timeout=timeout)
+            # the reference runs under the configured limit, not one set from its own last peak
+            common = scale.prepare(course, writer, assignment, sandbox=sandbox, timeout=timeout,
+                                   measured_limit=False)
         finally:
             writer.close()
     if not common["source"]:
@@ -66,6 +69,11 @@ def record(course: str | Path, assignment: str, sandbox: bool = True,
                                 "Instructor side only: never hand this out.",
                        "notebooks": entries}, indent=1, sort_keys=True)
     path.write_text(text + "\n")
+    peak = {"assignment": assignment, "peak_rss_mb": round(result.peak_rss_mb, 1),
+            "about": "The largest resident memory of one process (nbgrader's or the kernel's) while the "
+                     "reference solution was graded (course record); each process of a student's job "
+                     "may hold SandboxLimits.peak_factor times this (grading/sandbox.py, memory_limit)."}
+    peak_path(course, assignment).write_text(json.dumps(peak, indent=1, sort_keys=True) + "\n")
     n = sum(len(c) for e in entries.values() for c in e["cells"].values())
     log.info("recorded %d checks of %d test cells in %s (%.0f s)", n,
              sum(len(e["cells"]) for e in entries.values()), path.relative_to(course), result.wall_s)

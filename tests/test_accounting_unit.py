@@ -23,10 +23,10 @@ def snap(*stats):
 def test_parse_stat_reads_fields_after_the_last_parenthesis():
     # a command name may hold ") " and digits: the fields are counted after the last ")"
     fields = ["S", "7", "7", "7", "0", "-1", "0", "0", "0", "0", "0", "150", "50", "20", "10",
-              "20", "0", "1", "0", "4242", "0"]
+              "20", "0", "1", "0", "4242", "123456789", "300"]
     st = parse_stat("123 (evil) 9 9 9 (x) " + " ".join(fields))
     assert st == ProcStat(pid=123, ppid=7, start=4242, own=200 / os.sysconf("SC_CLK_TCK"),
-                          reaped=30 / os.sysconf("SC_CLK_TCK"))
+                          reaped=30 / os.sysconf("SC_CLK_TCK"), rss=300 * os.sysconf("SC_PAGE_SIZE"))
     assert parse_stat("garbage") is None
 
 
@@ -94,3 +94,27 @@ def test_time_passed_up_to_a_farther_ancestor_counts_once():
                   stat(13, 12, 1.8)))
     assert t.sample(snap(stat(9, 1, 0.0), stat(10, 9, 0.0, reaped=2.0), stat(11, 10, 0.0))) \
         == pytest.approx(2.0)
+
+
+def test_resident_memory_of_the_tree_its_peak_and_who_is_over_a_limit():
+    t = TreeCPU(root=10)
+    mib = 1 << 20
+    t.sample(snap(ProcStat(10, 1, 1, 0.1, 0.0, 300 * mib), ProcStat(11, 10, 1, 1.0, 0.0, 900 * mib),
+                  ProcStat(99, 1, 1, 5.0, 0.0, 5000 * mib)))          # 99: not in the tree
+    assert t.peak_rss == 900 * mib
+    assert [st.pid for st in t.over(512 * mib)] == [11]
+    t.sample(snap(ProcStat(10, 1, 1, 0.1, 0.0, 300 * mib)))          # the big one is gone
+    assert t.over(512 * mib) == [] and t.peak_rss == 900 * mib
+
+
+def test_resident_memory_of_a_real_process_is_read():
+    code = "import sys; b = bytearray(200 << 20); sys.stdout.write('x'); sys.stdout.flush(); sys.stdin.read()"
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert p.stdout.read(1) == b"x"
+        t = TreeCPU(root=p.pid)
+        t.sample()
+        assert 190 << 20 <= t.peak_rss <= 400 << 20, t.peak_rss   # bytearray zero-fills: resident
+    finally:
+        p.kill()
+        p.wait()

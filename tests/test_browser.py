@@ -340,10 +340,10 @@ def test_student_flow(browser, server):
     What a student sees (screenshots in build/browser-artifacts/, looked at):
 
     - release_run_all.png: the untouched release after Run All. The exercise cell
-      ``def resample(...)`` with ``# YOUR CODE HERE / raise NotImplementedError()``
+      ``def resample(...)`` with ``# YOUR CODE HERE / raise NotImplementedError("not written yet: ...")``
       ran ([4]); the test cell below it ([5], "Check that resample without
       replacement ...") shows a red NotImplementedError traceback pointing at
-      ``raise NotImplementedError()``; later cells did not run ([ ]); the status
+      ``raise NotImplementedError("not written yet: ...")``; later cells did not run ([ ]); the status
       bar says "Python 3 (ipykernel) | Idle". A new cell ``print(6 * 7)`` then runs.
     - completed_slider_before.png: the completed copy after Run All. Under the
       code of ``plot_resampled_data_without_replacement`` a slider "n_" at the
@@ -387,6 +387,8 @@ def test_student_flow(browser, server):
     expect(errors.locator(".cm-content")).to_contain_text(
         "Check that resample without replacement")
     expect(errors.locator(".jp-OutputArea-output")).to_contain_text("resample(_data, 6)")
+    # the release's stub says what to do (nbgrader's ClearSolutions.code_stub, nbgrader_config.py)
+    expect(errors.locator(".jp-OutputArea-output")).to_contain_text("not written yet: replace this line")
     errors.scroll_into_view_if_needed()
     shot(release, "release_run_all.png")
     # still usable: a new cell below runs

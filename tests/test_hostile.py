@@ -159,8 +159,27 @@ FIXTURES = {
     "broken_ignores_sigint": dict(square="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                          "while True:\n    pass", expect=(0, 0),
                                   note="ran past the time limit"),
+    # the job's watchdog stops a kernel over its resident-memory limit (grading/job.py): the
+    # kernel is gone, so the cells after it fail too, and the notice names the limit
     "broken_memory_bomb": dict(square="blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 2**20))",
-                               expect=(0, 1), note="out of memory"),
+                               expect=(0, 0), note="MiB of resident memory, over this notebook's limit"),
+    "broken_memory_bomb_numpy": dict(square="import numpy as np\nblocks = []\nwhile True:\n"
+                                            "    blocks.append(np.ones(25 * 2**20))",
+                                     expect=(0, 0), note="MiB of resident memory, over this notebook's limit"),
+    "broken_memory_in_a_child": dict(square="import multiprocessing as mp\n"
+                                            "def _eat():\n    b = []\n    while True:\n"
+                                            "        b.append(bytearray(100 * 2**20))\n"
+                                            "p = mp.get_context('fork').Process(target=_eat)\np.start()\np.join()\n"
+                                            + GOOD_SQUARE,
+                                     expect=(1, 1), note="MiB of resident memory, over this notebook's limit"),
+    # address space is not memory: 24 live threads (glibc reserves an arena for each) and a
+    # 191 MiB array reserve more than 2 GiB, the former address-space cap, and hold ~0.4 GiB
+    "innocent_address_space": dict(square=(
+        "import threading\nimport numpy as np\n_go = threading.Barrier(25, timeout=120)\n"
+        "def _work():\n    np.ones((400, 400)).sum()\n    _go.wait()\n"
+        "_ts = [threading.Thread(target=_work) for _ in range(24)]\nfor _t in _ts:\n    _t.start()\n"
+        "try:\n    _big = np.ones((25000, 1000))\nfinally:\n    _go.wait()\n"
+        "for _t in _ts:\n    _t.join()\n" + GOOD_SQUARE), expect=(1, 1)),
     "broken_fork_bomb": dict(square="import os\nwhile True:\n    os.fork()", expect=(0, 1),
                              note=("too many processes", "ran past the time limit", "kernel died")),
     "broken_kernel_dies": dict(square="import os\nos._exit(1)", expect=(0, 0), note="the kernel died"),
@@ -520,7 +539,7 @@ def test_a_refused_notebook_is_graded_as_the_untouched_release(toy, student):
         return [(c.cell_type, c.source) for c in nb.cells if not c.metadata.get("nbgrader", {}).get("locked")]
 
     assert student_side(graded) == student_side(release)
-    assert any("raise NotImplementedError()" in src for _, src in student_side(graded))
+    assert any("raise NotImplementedError(" in src for _, src in student_side(graded))
     notes = [r["reason"] for r in review.read(course) if r["student"] == student and r["kind"] == "notice"]
     assert any(n.endswith("graded as the untouched release, zero") for n in notes), notes
 
@@ -653,7 +672,7 @@ def test_grading_memory_stays_bounded_when_a_kernel_writes_all_it_may(tmp_path):
 ROOTLESS = ("correct", "unchanged", "contained_read_gradebook", "contained_write_gradebook",
             "contained_read_host_secret", "contained_kernel_links", "contained_symlink_handin",
             "contained_sees_the_grader", "flagged_patch_isclose", "innocent_tqdm_trange",
-            "broken_kernel_dies")
+            "broken_kernel_dies", "broken_memory_bomb", "innocent_address_space")
 # Python must be reachable by an unprivileged user: where it lives under a folder closed to
 # others (pyenv under /root, mode 0700), a private mount namespace opens a view of it only.
 AS_USER = ('set -e; T="$1"; shift; PY="$1"; shift; mount --bind "$PY" "$T"; '

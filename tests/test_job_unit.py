@@ -97,3 +97,48 @@ def test_a_graded_notebook_that_is_a_hard_link_is_refused(tmp_path, where):
     out, got, notice = job.take_back(jobdir, A, S, NAME, hand_in(), log="")
     assert notice.startswith(f"{NAME}: the graded notebook could not be taken back ({NAME} is a hard link")
     assert [c.outputs for c in got.cells] == [[]]
+
+
+# --- the memory watchdog (job._supervise): resident memory, not address space -------------------
+
+def _run(code, memory_mb):
+    import sys
+    return job._supervise([sys.executable, "-c", code], "/", {"PATH": "/usr/bin:/bin"}, 60, memory_mb=memory_mb)
+
+
+@pytest.mark.parametrize("how", ["bytearray", "list_of_blocks", "in_a_child"])
+def test_a_process_over_its_resident_limit_is_stopped_with_a_notice(how):
+    eat = {"bytearray": "b = bytearray(600 << 20)\ntime.sleep(30)",
+           "list_of_blocks": "b = []\nwhile True:\n    b.append(bytearray(50 << 20))",
+           "in_a_child": "import subprocess, sys\nsubprocess.run([sys.executable, '-c', "
+                         "'import time; b = bytearray(600 << 20); time.sleep(30)'])\nprint('parent lives')"}[how]
+    ran = _run("import time\n" + eat, memory_mb=300)
+    assert len(ran.notices) >= 1 and "over this notebook's limit of 300 MiB" in ran.notices[0], ran
+    assert ran.peak_rss_mb > 300
+    if how == "in_a_child":          # only the process over the limit is stopped
+        assert ran.code == 0 and "parent lives" in ran.log
+    else:
+        assert ran.code == -9
+
+
+def test_address_space_that_is_never_touched_costs_nothing():
+    # 4 GiB reserved and never touched, 100 MiB touched: under a 300 MiB resident limit
+    code = ("import mmap, time\nm = mmap.mmap(-1, 4 << 30)\nb = bytearray(100 << 20)\ntime.sleep(1.2)\n"
+            "print('done')")
+    ran = _run(code, memory_mb=300)
+    assert ran.code == 0 and ran.notices == [] and "done" in ran.log, ran
+    assert 90 <= ran.peak_rss_mb < 300
+
+
+def test_the_limit_comes_from_the_recorded_peak(tmp_path):
+    from grading.sandbox import limits, memory_limit, peak_path
+    lim = limits()
+    assert memory_limit(tmp_path, "a1", lim) == lim["memory_mb"]          # nothing recorded
+    peak_path(tmp_path, "a1").parent.mkdir()
+    peak_path(tmp_path, "a1").write_text(json.dumps({"peak_rss_mb": 700.2}))
+    assert memory_limit(tmp_path, "a1", lim) == 2101                      # 3 x 700.2, rounded up
+    peak_path(tmp_path, "a1").write_text(json.dumps({"peak_rss_mb": 100}))
+    assert memory_limit(tmp_path, "a1", lim) == lim["peak_floor_mb"] == 1024
+    for broken in ("{", json.dumps({"peak_rss_mb": "lots"}), json.dumps({"peak_rss_mb": -5}), "[]"):
+        peak_path(tmp_path, "a1").write_text(broken)
+        assert memory_limit(tmp_path, "a1", lim) == lim["memory_mb"], broken

@@ -68,6 +68,19 @@ def test_release_has_no_solutions_or_hidden_tests(root, assignment):
     assert not leaked, f"release/{assignment} contains solution or hidden-test lines: {leaked[:5]}"
 
 
+@pytest.mark.fast
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_stub_says_in_one_sentence_what_to_do(root, assignment):
+    """An untouched exercise stops with a message that says what to do, not a bare
+    ``NotImplementedError:`` (nbgrader's ClearSolutions.code_stub in nbgrader_config.py)."""
+    nb = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    stubs = [c.source for c in nb.cells if c.cell_type == "code" and "# YOUR CODE HERE" in c.source]
+    assert stubs, f"{assignment}: no exercise stub in the release"
+    for src in stubs:
+        assert "raise NotImplementedError()" not in src
+        assert 'raise NotImplementedError("not written yet: replace this line with your code' in src, src
+
+
 @pytest.mark.grading
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_what_nbgrader_generates(root, tmp_path, assignment):

@@ -55,12 +55,16 @@ def test_limits_come_from_the_course_configuration(tmp_path):
 
     (tmp_path / "nbgrader_config.py").write_text(
         "c = get_config()\nc.SandboxLimits.memory_mb = 1234\nc.SandboxLimits.work_mb = 77\n"
-        "c.SandboxLimits.job_memory_mb = 4321\n")
+        "c.SandboxLimits.job_memory_mb = 4321\nc.SandboxLimits.address_space_mb = 3000\n")
     lim = sandbox.limits(course.load_config(tmp_path))
     assert lim["memory_mb"] == 1234 and lim["work_mb"] == 77 and lim["nproc"] == 64
     box = sandbox.JobSandbox(tmp_path / "job", lim)
     script = (tmp_path / "job" / "kernel.sh").read_text()
-    assert f"--as={1234 << 20}" in script and f"--size {77 << 20} --tmpfs \"$WORK\"" in script
+    # memory_mb is the watchdog's (resident memory); the kernel's address space is only a backstop
+    assert f"--as={3000 << 20}" in script and f"--size {77 << 20} --tmpfs \"$WORK\"" in script
+    lim["address_space_mb"] = 9000        # never above the job's own cap, which a kernel cannot raise
+    sandbox.JobSandbox(tmp_path / "job2", lim)
+    assert f"--as={4321 << 20}" in (tmp_path / "job2" / "kernel.sh").read_text()
     argv = box.job_argv(["nbgrader"], uid=123456, env={}, staging=tmp_path / "stage")
     assert f"--as={4321 << 20}" in argv
     # the job never sees the course: only the system, Python, its job folder and an empty /tmp
