@@ -18,7 +18,7 @@ smallest assignment):
    or solution line;
 6. `course dashboard` draws the page of the two graded submissions.
 
-The README's "JupyterHub" section says what a real set-up needs beyond this
+docs/operations.md's "JupyterHub" section says what a real set-up needs beyond this
 (one shared exchange root, its permissions, the grading user, the sandbox's
 requirements).
 """

@@ -172,3 +172,12 @@ def test_the_build_refuses_a_master_with_broken_markdown(tmp_path):
                   "---\n\nThe divergence $\\E\\left[\\log x\night]$ here.\n")
     with pytest.raises(CourseError, match="inline math"):
         to_source(md)
+
+
+@pytest.mark.fast
+def test_the_student_readme_names_every_released_notebook(root):
+    text = (root / "student" / "README.md").read_text()
+    released = sorted(p.name for p in (root / "release").iterdir() if p.is_dir())
+    assert len(released) >= 6
+    missing = [a for a in released if f"`{a}`" not in text]
+    assert not missing, f"student/README.md does not name {missing}"
