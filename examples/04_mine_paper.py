@@ -156,7 +156,8 @@ SUBMISSIONS = {
     "mine_loss_not_detached": {
         "demo_only": True,  # graded by make demo, not by the test suite
         "edits": {"mine_loss": [("math.log(1 - beta) + log_L_.detach())", "math.log(1 - beta) + log_L_)")]},
-        "lose": ["test_mine_loss", "test_mine_loss_modes", "test_mine_optimize"],
+        # optimize backpropagates through the running average twice: test_mine_mi, which trains, fails too
+        "lose": ["test_mine_loss", "test_mine_loss_modes", "test_mine_mi", "test_mine_optimize"],
     },
     "mine_loss_plain_dv": {
         "demo_only": True,  # graded by make demo, not by the test suite
