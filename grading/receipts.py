@@ -9,11 +9,16 @@ records it for a hand-in it finds without one.  A receipt belongs to the
 bytes of the notebooks (``digest``; ``timestamp.txt`` is not part of it): the
 same bytes keep their first receipt, new bytes get a new one.
 
-The grader uses the receipt as the submission's time in the gradebook, so
-nbgrader's late penalty uses the course's time; a ``timestamp.txt`` that
-disagrees with it by more than ``TOLERANCE_S`` is a notice on the review
-list.  Collect at the deadline (or often): a receipt cannot be earlier than
-the collection that made it.
+A receipt made by ``course collect`` is the submission's time in the
+gradebook, so nbgrader's late penalty uses the course's time, and a
+``timestamp.txt`` that disagrees with it by more than ``TOLERANCE_S`` is a
+notice on the review list.  Collect at the deadline (or often): a receipt
+cannot be earlier than the collection that made it.  A receipt that only
+``course autograde`` made (a hand-in never collected by ``course collect``)
+says when grading first saw it, which may be hours after the deadline: it
+is kept for the record, but the submission's time is then the hand-in's
+``timestamp.txt``, as in nbgrader, and there is no notice (else every
+student of a course that grades the day after the deadline would be late).
 """
 from __future__ import annotations
 
@@ -53,20 +58,41 @@ def read(course: str | Path, assignment: str, student: str) -> tuple[dt.datetime
 
 
 def receive(course: str | Path, assignment: str, student: str, files: Mapping[str, bytes],
-            now: dt.datetime | None = None) -> dt.datetime:
+            now: dt.datetime | None = None, by: str = "collect") -> dt.datetime:
     """The time the course received these bytes: the receipt's if it is for them, else
-    ``now`` (UTC), recorded as the new receipt."""
+    ``now`` (UTC), recorded as the new receipt.  ``by``: who records it, ``collect``
+    (``course collect``) or ``autograde``; a receipt for the same bytes keeps its time,
+    and becomes a collect receipt when ``course collect`` sees it."""
     d = digest(files)
     old = read(course, assignment, student)
     if old is not None and old[1] == d:
-        return old[0]
-    when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        if by != "collect" or _by(course, assignment, student) == "collect":
+            return old[0]
+        when = old[0]
+    else:
+        when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     p = path(course, assignment, student)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"received": when.isoformat(), "digest": d}) + "\n")
+    tmp.write_text(json.dumps({"received": when.isoformat(), "digest": d, "by": by}) + "\n")
     tmp.replace(p)
     return when
+
+
+def _by(course: str | Path, assignment: str, student: str) -> str:
+    try:
+        return str(json.loads(path(course, assignment, student).read_text()).get("by", "collect"))
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def collected(course: str | Path, assignment: str, student: str, files: Mapping[str, bytes]) -> dt.datetime | None:
+    """The time ``course collect`` received exactly these bytes, or None (never collected,
+    or collected before the hand-in changed)."""
+    old = read(course, assignment, student)
+    if old is None or old[1] != digest(files) or _by(course, assignment, student) != "collect":
+        return None
+    return old[0]
 
 
 def stamp(when: dt.datetime) -> bytes:

@@ -218,17 +218,23 @@ def grade(course: str | Path, assignments: Sequence[str], jobs: int | None = Non
         writer = Writer(course, db_url, cd=cd)
         try:
             state = writer.state()
-            common, digests, files, notices, stamps = {}, {}, {}, {}, {}
+            common, digests, files, notices = {}, {}, {}, {}
+            stamps: dict[tuple[str, str], bytes | None] = {}
             for a in sorted({a for a, _ in todo}):
                 common[a] = prepare(course, writer, a, sandbox=sandbox, timeout=timeout)
             record_bytes = {a: verdicts.record_path(course, a).read_bytes() for a in common}
             for a, s in todo:
                 files[a, s], notices[a, s] = intake.collect(course, a, s, cd=writer.cd)
-                # the submission's time is the course's receipt, never the student's timestamp.txt
-                received = receipts.receive(course, a, s, files[a, s])
-                late = receipts.disagreement(received, files[a, s].get(receipts.STAMP))
-                notices[a, s] += [late] if late else []
-                stamps[a, s] = receipts.stamp(received)
+                # the submission's time: the course's receipt where `course collect` made one
+                # for these bytes, else the hand-in's timestamp.txt (grading/receipts.py)
+                receipts.receive(course, a, s, files[a, s], by="autograde")
+                received = receipts.collected(course, a, s, files[a, s])
+                if received is not None:
+                    late = receipts.disagreement(received, files[a, s].get(receipts.STAMP))
+                    notices[a, s] += [late] if late else []
+                    stamps[a, s] = receipts.stamp(received)
+                else:
+                    stamps[a, s] = files[a, s].get(receipts.STAMP)
                 digests[a, s] = _digest({"nbgrader_config.py": common[a]["config"],
                                          "record": record_bytes[a],
                                          "grading mode": f"sandbox={sandbox} timeout={timeout}".encode()},

@@ -463,6 +463,9 @@ def toy(tmp_path_factory):
     gradebook_before = hashlib.sha256((course / "gradebook.db").read_bytes()).hexdigest()
     for student, spec in FIXTURES.items():
         write_submission(course, student, spec)
+    # The course receives the hand-ins (its receipts are the submission times), then grades.
+    collected = course_cmd(course, "collect", "--assignment", A)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
     t0 = time.time()
     # The command instructors type (the option after the subcommand).
     proc = course_cmd(course, "autograde", "--assignment", A, "--jobs", "2", "--timeout", str(TIMEOUT),
@@ -705,12 +708,17 @@ def rootless(tmp_path_factory):
     shutil.chown(home, 65534, 65534)
     stage = Path(__import__("tempfile").mkdtemp(prefix="rootless-py-"))
     py_root = str(Path(sysconfig.get_paths()["stdlib"]).resolve().parent.parent)
-    cmd = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", AS_USER, "as-user",
-           str(stage), py_root, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-           sys.executable, "-m", "grading", "--course", str(course), "autograde", "--assignment", A,
-           "--jobs", "2", "--no-progress", "--timeout", str(TIMEOUT)]
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(base))
+
+    def as_nobody(*args):
+        cmd = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", AS_USER, "as-user",
+               str(stage), py_root, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+               sys.executable, "-m", "grading", "--course", str(course), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(base))
+
+    collected = as_nobody("collect", "--assignment", A)    # the course's receipts, as in root mode
+    assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-3000:]
+    proc = as_nobody("autograde", "--assignment", A, "--jobs", "2", "--no-progress", "--timeout", str(TIMEOUT))
     stage.rmdir()
     return dict(course=course, proc=proc, secret=secret, before=before)
 

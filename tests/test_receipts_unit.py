@@ -48,3 +48,21 @@ def test_a_timestamp_that_disagrees_with_the_receipt_is_a_notice(claimed, notice
     if notice:
         assert words in got and "uses that time (late penalty included)" in got
         assert "honest" not in got and "\x1b" not in got   # the claim is never quoted
+
+
+def test_only_a_collect_receipt_decides_the_time(tmp_path):
+    """A hand-in first seen by `course autograde` (never collected by `course collect`) keeps
+    its timestamp.txt as its time: grading the day after the deadline must not make every
+    student late.  Once `course collect` has seen the bytes, its receipt decides."""
+    later = T0 + dt.timedelta(hours=20)
+    assert receipts.receive(tmp_path, "hw", "ann", NB, now=later, by="autograde") == later
+    assert receipts.collected(tmp_path, "hw", "ann", NB) is None
+    # course collect of the same bytes: the first sight's time, now a collect receipt
+    assert receipts.receive(tmp_path, "hw", "ann", NB, now=later + dt.timedelta(hours=1)) == later
+    assert receipts.collected(tmp_path, "hw", "ann", NB) == later
+    # autograde afterwards does not demote it; new bytes are not covered by it
+    receipts.receive(tmp_path, "hw", "ann", NB, now=later + dt.timedelta(hours=2), by="autograde")
+    assert receipts.collected(tmp_path, "hw", "ann", NB) == later
+    assert receipts.collected(tmp_path, "hw", "ann", {"hw.ipynb": b'{"cells": [2]}'}) is None
+    receipts.receive(tmp_path, "hw", "ann", {"hw.ipynb": b'{"cells": [2]}'}, now=later, by="autograde")
+    assert receipts.collected(tmp_path, "hw", "ann", {"hw.ipynb": b'{"cells": [2]}'}) is None
