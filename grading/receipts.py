@@ -47,14 +47,21 @@ def digest(files: Mapping[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def read(course: str | Path, assignment: str, student: str) -> tuple[dt.datetime, str] | None:
-    """(received, digest) of the last receipt, or None."""
+def _load(course: str | Path, assignment: str, student: str) -> tuple[dt.datetime, str, str] | None:
+    """(received, digest, by) of the last receipt, or None; a receipt without ``by`` is
+    from before there were two kinds: ``course collect``'s."""
     try:
         rec = json.loads(path(course, assignment, student).read_text())
         when = dt.datetime.fromisoformat(rec["received"])
-        return when.astimezone(dt.timezone.utc), str(rec["digest"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return when.astimezone(dt.timezone.utc), str(rec["digest"]), str(rec.get("by", "collect"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def read(course: str | Path, assignment: str, student: str) -> tuple[dt.datetime, str] | None:
+    """(received, digest) of the last receipt, or None."""
+    rec = _load(course, assignment, student)
+    return None if rec is None else rec[:2]
 
 
 def receive(course: str | Path, assignment: str, student: str, files: Mapping[str, bytes],
@@ -64,9 +71,9 @@ def receive(course: str | Path, assignment: str, student: str, files: Mapping[st
     (``course collect``) or ``autograde``; a receipt for the same bytes keeps its time,
     and becomes a collect receipt when ``course collect`` sees it."""
     d = digest(files)
-    old = read(course, assignment, student)
+    old = _load(course, assignment, student)
     if old is not None and old[1] == d:
-        if by != "collect" or _by(course, assignment, student) == "collect":
+        if by != "collect" or old[2] == "collect":
             return old[0]
         when = old[0]
     else:
@@ -79,18 +86,11 @@ def receive(course: str | Path, assignment: str, student: str, files: Mapping[st
     return when
 
 
-def _by(course: str | Path, assignment: str, student: str) -> str:
-    try:
-        return str(json.loads(path(course, assignment, student).read_text()).get("by", "collect"))
-    except (OSError, ValueError, AttributeError):
-        return ""
-
-
 def collected(course: str | Path, assignment: str, student: str, files: Mapping[str, bytes]) -> dt.datetime | None:
     """The time ``course collect`` received exactly these bytes, or None (never collected,
     or collected before the hand-in changed)."""
-    old = read(course, assignment, student)
-    if old is None or old[1] != digest(files) or _by(course, assignment, student) != "collect":
+    old = _load(course, assignment, student)
+    if old is None or old[1] != digest(files) or old[2] != "collect":
         return None
     return old[0]
 
